@@ -1,0 +1,59 @@
+"""oaproto: a sans-IO protocol core for the Open Assistant chat API.
+
+The core builds every request of the chat lifecycle and parses every response
+and the Server-Sent Events stream. It does no I/O: transports (``oaproto.transports``)
+move the bytes.
+"""
+
+from __future__ import annotations
+
+# --- errors and HTTP value objects (shared foundation) ---
+from ._errors import (
+    APIError,
+    AuthenticationError,
+    BusyError,
+    IncompleteReplyError,
+    LocalProtocolError,
+    NotFoundError,
+    OAProtoError,
+    ProtocolError,
+    RemoteProtocolError,
+    ReplyError,
+    SSELimitError,
+    TransportError,
+    TransportTimeout,
+    ValidationError,
+)
+from ._http import Headers, HttpRequest, HttpResponse, redact_headers
+
+# --- SSE decoder and encoder ---
+
+# --- models, sampling, prompts, API calls ---
+
+# --- chat session state machine ---
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BusyError",
+    "Headers",
+    "HttpRequest",
+    "HttpResponse",
+    "IncompleteReplyError",
+    "LocalProtocolError",
+    "NotFoundError",
+    "OAProtoError",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "ReplyError",
+    "SSELimitError",
+    "TransportError",
+    "TransportTimeout",
+    "ValidationError",
+    "redact_headers",
+    # SSE decoder and encoder
+    # models, sampling, prompts, API calls
+    # chat session state machine
+]
