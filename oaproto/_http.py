@@ -9,7 +9,9 @@ __all__ = ["Headers", "HttpRequest", "HttpResponse", "redact_headers"]
 Headers = tuple[tuple[str, str], ...]
 
 # Header values that carry credentials; repr() and logs show them redacted.
-SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "refresh", "set-cookie"})
+SECRET_HEADERS = frozenset(
+    {"authorization", "cookie", "proxy-authorization", "refresh", "set-cookie"}
+)
 
 
 def redact_headers(headers: Headers) -> Headers:
