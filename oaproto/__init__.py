@@ -21,7 +21,7 @@ from ._errors import (
     ReplyError,
     SSELimitError,
     TransportError,
-    TransportTimeout,
+    TransportTimeoutError,
     ValidationError,
 )
 from ._http import Headers, HttpRequest, HttpResponse, redact_headers
@@ -50,7 +50,7 @@ __all__ = [
     "ReplyError",
     "SSELimitError",
     "TransportError",
-    "TransportTimeout",
+    "TransportTimeoutError",
     "ValidationError",
     "redact_headers",
     # SSE decoder and encoder

@@ -22,7 +22,7 @@ __all__ = [
     "ReplyError",
     "SSELimitError",
     "TransportError",
-    "TransportTimeout",
+    "TransportTimeoutError",
     "ValidationError",
 ]
 
@@ -160,5 +160,5 @@ class TransportError(OAProtoError):
     """
 
 
-class TransportTimeout(TransportError):
+class TransportTimeoutError(TransportError):
     """A transport gave up waiting (connect, read or idle timeout)."""
