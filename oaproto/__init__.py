@@ -29,6 +29,31 @@ from ._http import Headers, HttpRequest, HttpResponse, redact_headers
 # --- SSE decoder and encoder ---
 
 # --- models, sampling, prompts, API calls ---
+# isort: split
+from ._api import Call, ChatAPI
+from ._models import (
+    Chat,
+    ChatPage,
+    ChatSummary,
+    Message,
+    MessageState,
+    ModelConfigInfo,
+    ParameterConfig,
+    PluginEntry,
+    Report,
+    Role,
+    TokenPair,
+)
+from ._prompt import format_prompt, gpt4free_prompt, wrap_inst
+from ._responses import parse_json, raise_for_status
+from ._sampling import (
+    DEFAULT_MODEL_CONFIG_NAME,
+    GPT4FREE_SAMPLING,
+    MODEL_CONFIGS,
+    PRESETS,
+    ModelConfig,
+    SamplingParameters,
+)
 
 # --- chat session state machine ---
 
@@ -55,5 +80,29 @@ __all__ = [
     "redact_headers",
     # SSE decoder and encoder
     # models, sampling, prompts, API calls
+    "Call",
+    "ChatAPI",
+    "Chat",
+    "ChatPage",
+    "ChatSummary",
+    "Message",
+    "MessageState",
+    "ModelConfigInfo",
+    "ParameterConfig",
+    "PluginEntry",
+    "Report",
+    "Role",
+    "TokenPair",
+    "format_prompt",
+    "gpt4free_prompt",
+    "wrap_inst",
+    "parse_json",
+    "raise_for_status",
+    "DEFAULT_MODEL_CONFIG_NAME",
+    "GPT4FREE_SAMPLING",
+    "MODEL_CONFIGS",
+    "PRESETS",
+    "ModelConfig",
+    "SamplingParameters",
     # chat session state machine
 ]
