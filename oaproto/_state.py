@@ -1,0 +1,214 @@
+"""The chat session's states, inputs and its one transition table.
+
+Rule 1: everything that decides which call is legal in which state, and which
+state follows, lives here in this file. ``_session.py`` only looks things up:
+it never tests ``state in (...)`` itself. ``docs/make_state_diagram.py``
+renders ``docs/state-machine.md`` from these tables.
+
+Reading guide:
+
+* A *command* (``CREATE_CHAT``, ``POST_PROMPTER_MESSAGE``, ...) is a call the
+  driver makes; most return an ``HttpRequest`` to send.
+* A *receive* input (``RECEIVE_RESPONSE``, ``RECEIVE_DATA``, ...) is the driver
+  handing the session what the server sent. Those map a state to itself: the
+  call is legal there, and the *outcome* it produces moves the state.
+* An *outcome* (``CHAT_CREATED``, ``REPLY_FAILED``, ``REMOTE_ERROR``, ...) is
+  what the session concluded from the server's bytes.
+* A missing ``(state, input)`` key means the call is illegal in that state: it
+  raises ``LocalProtocolError`` and changes nothing.
+* ``REQUIRES`` names the ids an input needs. They are always known in the
+  states listed for that input, except in ``ERROR``, which is entered from
+  every phase: there ``delete_chat()`` needs a chat id (none if creating the
+  chat failed) and ``fetch_message()`` needs an assistant message id.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+
+__all__ = ["REQUIRES", "TRANSITIONS", "ChatState", "Known", "SessionInput"]
+
+
+class ChatState(enum.Enum):
+    """Where a :class:`~oaproto.ChatSession` is in the chat lifecycle."""
+
+    #: No chat yet; ``create_chat()`` is the only legal call.
+    IDLE = "IDLE"
+    #: The create-chat request is in flight.
+    CREATING = "CREATING"
+    #: A chat exists and the next prompter message may be posted; nothing to
+    #: regenerate (a new chat, or one resumed without its prompter message).
+    READY = "READY"
+    #: A prompter message is in flight.
+    POSTING = "POSTING"
+    #: The prompter message exists and an assistant reply may be requested.
+    #: Also the state after a failed reply: requesting again is the retry (§4.3).
+    PROMPTED = "PROMPTED"
+    #: The assistant-message request is in flight.
+    REQUESTING = "REQUESTING"
+    #: An assistant message exists whose outcome the session has not seen:
+    #: just created, or its stream was abandoned, or the stream said it had
+    #: already finished. Open its stream, fetch it, or request another.
+    QUEUED = "QUEUED"
+    #: The event-stream request is sent; waiting for its status and headers.
+    OPENING = "OPENING"
+    #: The event stream's body is being fed and decoded.
+    STREAMING = "STREAMING"
+    #: The request for the assistant message itself is in flight.
+    FETCHING = "FETCHING"
+    #: The reply completed; post the next prompter message or regenerate.
+    REPLIED = "REPLIED"
+    #: The delete request is in flight (``delete_chat()`` may be re-sent).
+    DELETING = "DELETING"
+    #: The chat is gone. Terminal.
+    DELETED = "DELETED"
+    #: The server sent something unusable. Only cleanup and recovery remain.
+    ERROR = "ERROR"
+
+
+class SessionInput(enum.Enum):
+    """Everything that can happen to a session: calls, and outcomes of responses."""
+
+    # Commands: one per public method.
+    CREATE_CHAT = "create_chat()"
+    POST_PROMPTER_MESSAGE = "post_prompter_message()"
+    REQUEST_ASSISTANT_MESSAGE = "request_assistant_message()"
+    OPEN_EVENT_STREAM = "open_event_stream()"
+    FETCH_MESSAGE = "fetch_message()"
+    DELETE_CHAT = "delete_chat()"
+    ABANDON_STREAM = "abandon_stream()"
+    # Receive calls: legal where listed; the outcome decides the next state.
+    RECEIVE_RESPONSE = "receive_response()"
+    RECEIVE_STREAM_START = "receive_stream_start()"
+    RECEIVE_DATA = "receive_data()"
+    RECEIVE_EOF = "receive_eof()"
+    NEXT_EVENT = "next_event()"
+    # Outcomes: produced by the session from the server's answer.
+    CHAT_CREATED = "ChatCreated"
+    PROMPTER_MESSAGE_POSTED = "PrompterMessagePosted"
+    ASSISTANT_MESSAGE_QUEUED = "AssistantMessageQueued"
+    REPLY_COMPLETED = "ReplyCompleted"
+    REPLY_FAILED = "ReplyFailed"
+    REPLY_UNFINISHED = "ReplyUnfinished"
+    REPLY_ALREADY_FINISHED = "ReplyAlreadyFinished"
+    CHAT_DELETED = "ChatDeleted"
+    REMOTE_ERROR = "remote error"
+
+    @property
+    def is_outcome(self) -> bool:
+        """``True`` for inputs the session produces itself, not the driver."""
+        return self.name in _OUTCOME_NAMES
+
+
+_OUTCOME_NAMES = frozenset(
+    {
+        "CHAT_CREATED",
+        "PROMPTER_MESSAGE_POSTED",
+        "ASSISTANT_MESSAGE_QUEUED",
+        "REPLY_COMPLETED",
+        "REPLY_FAILED",
+        "REPLY_UNFINISHED",
+        "REPLY_ALREADY_FINISHED",
+        "CHAT_DELETED",
+        "REMOTE_ERROR",
+    }
+)
+
+
+class Known(enum.Enum):
+    """An id an input cannot do without."""
+
+    CHAT_ID = "chat_id"
+    PROMPTER_MESSAGE_ID = "prompter_message_id"
+    ASSISTANT_MESSAGE_ID = "assistant_message_id"
+
+
+S = ChatState
+I = SessionInput  # noqa: E741 - a table reads better with one-letter aliases
+
+# The chat id is known in every state from READY on, so DELETE_CHAT is listed
+# for each of them: cleanup must stay possible after any failure, mid-request
+# and mid-stream included (the gpt4free provider leaked chats, reference §7.6
+# item 3). The API has no client-chosen chat ids, so a chat whose create
+# response is lost (CREATING) cannot be deleted.
+_DELETE_FROM = (
+    S.READY,
+    S.POSTING,
+    S.PROMPTED,
+    S.REQUESTING,
+    S.QUEUED,
+    S.OPENING,
+    S.STREAMING,
+    S.FETCHING,
+    S.REPLIED,
+    S.DELETING,  # re-send after a transport failure
+    S.ERROR,  # after a failed delete, too: ``needs_cleanup`` stays True
+)
+
+_TABLE: dict[tuple[ChatState, SessionInput], ChatState] = {
+    # -- create the chat ------------------------------------------------------
+    (S.IDLE, I.CREATE_CHAT): S.CREATING,
+    (S.CREATING, I.RECEIVE_RESPONSE): S.CREATING,
+    (S.CREATING, I.CHAT_CREATED): S.READY,
+    (S.CREATING, I.REMOTE_ERROR): S.ERROR,
+    # -- post a prompter message: its parent is the last complete assistant
+    # message, or none in a new chat (§1.4 "Parent message is not complete")
+    (S.READY, I.POST_PROMPTER_MESSAGE): S.POSTING,
+    (S.REPLIED, I.POST_PROMPTER_MESSAGE): S.POSTING,
+    (S.POSTING, I.RECEIVE_RESPONSE): S.POSTING,
+    (S.POSTING, I.PROMPTER_MESSAGE_POSTED): S.PROMPTED,
+    (S.POSTING, I.REMOTE_ERROR): S.ERROR,
+    # -- request an assistant message on the current prompter message: first
+    # try, retry after a failure, another draft, or a regenerate (§4.3)
+    (S.PROMPTED, I.REQUEST_ASSISTANT_MESSAGE): S.REQUESTING,
+    (S.QUEUED, I.REQUEST_ASSISTANT_MESSAGE): S.REQUESTING,
+    (S.REPLIED, I.REQUEST_ASSISTANT_MESSAGE): S.REQUESTING,
+    (S.REQUESTING, I.RECEIVE_RESPONSE): S.REQUESTING,
+    (S.REQUESTING, I.ASSISTANT_MESSAGE_QUEUED): S.QUEUED,
+    (S.REQUESTING, I.REMOTE_ERROR): S.ERROR,
+    # -- stream the reply (§2) --------------------------------------------------
+    (S.QUEUED, I.OPEN_EVENT_STREAM): S.OPENING,
+    (S.OPENING, I.RECEIVE_STREAM_START): S.STREAMING,
+    (S.OPENING, I.ABANDON_STREAM): S.QUEUED,
+    (S.STREAMING, I.RECEIVE_DATA): S.STREAMING,
+    (S.STREAMING, I.RECEIVE_EOF): S.STREAMING,
+    (S.STREAMING, I.NEXT_EVENT): S.STREAMING,
+    (S.STREAMING, I.ABANDON_STREAM): S.QUEUED,
+    (S.STREAMING, I.REPLY_COMPLETED): S.REPLIED,
+    (S.STREAMING, I.REPLY_FAILED): S.PROMPTED,
+    # 204 / web 200-empty: the message finished before we connected (§2.5).
+    (S.STREAMING, I.REPLY_ALREADY_FINISHED): S.QUEUED,
+    (S.STREAMING, I.REMOTE_ERROR): S.ERROR,
+    # -- fetch the assistant message (after an empty stream, an abandoned
+    # stream, or a broken one: the stored message is authoritative) ----------
+    (S.QUEUED, I.FETCH_MESSAGE): S.FETCHING,
+    (S.ERROR, I.FETCH_MESSAGE): S.FETCHING,
+    (S.FETCHING, I.RECEIVE_RESPONSE): S.FETCHING,
+    (S.FETCHING, I.REPLY_COMPLETED): S.REPLIED,
+    (S.FETCHING, I.REPLY_FAILED): S.PROMPTED,
+    (S.FETCHING, I.REPLY_UNFINISHED): S.QUEUED,
+    (S.FETCHING, I.REMOTE_ERROR): S.ERROR,
+    # -- delete the chat (404 counts as deleted) ------------------------------
+    **{(state, I.DELETE_CHAT): S.DELETING for state in _DELETE_FROM},
+    (S.DELETING, I.RECEIVE_RESPONSE): S.DELETING,
+    (S.DELETING, I.CHAT_DELETED): S.DELETED,
+    (S.DELETING, I.REMOTE_ERROR): S.ERROR,
+}
+
+#: ``(state, input) -> next state``. A missing key means "illegal here".
+TRANSITIONS: Mapping[tuple[ChatState, SessionInput], ChatState] = MappingProxyType(_TABLE)
+
+#: The ids each input needs (checked together with ``TRANSITIONS``).
+REQUIRES: Mapping[SessionInput, tuple[Known, ...]] = MappingProxyType(
+    {
+        I.POST_PROMPTER_MESSAGE: (Known.CHAT_ID,),
+        I.REQUEST_ASSISTANT_MESSAGE: (Known.CHAT_ID, Known.PROMPTER_MESSAGE_ID),
+        I.OPEN_EVENT_STREAM: (Known.CHAT_ID, Known.ASSISTANT_MESSAGE_ID),
+        I.FETCH_MESSAGE: (Known.CHAT_ID, Known.ASSISTANT_MESSAGE_ID),
+        I.DELETE_CHAT: (Known.CHAT_ID,),
+    }
+)
+
+del S, I
