@@ -27,6 +27,7 @@ from ._errors import (
 from ._http import Headers, HttpRequest, HttpResponse, redact_headers
 
 # --- SSE decoder and encoder ---
+from ._sse import ServerSentEvent, SSEDecoder, comment, encode_sse
 
 # --- models, sampling, prompts, API calls ---
 # isort: split
@@ -79,6 +80,10 @@ __all__ = [
     "ValidationError",
     "redact_headers",
     # SSE decoder and encoder
+    "SSEDecoder",
+    "ServerSentEvent",
+    "comment",
+    "encode_sse",
     # models, sampling, prompts, API calls
     "Call",
     "ChatAPI",
