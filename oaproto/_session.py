@@ -1,0 +1,882 @@
+"""The chat session: the whole chat lifecycle as a sans-IO state machine.
+
+A :class:`ChatSession` builds each request of the lifecycle (through
+:class:`~oaproto.ChatAPI`, so no request is built twice) and consumes each
+response and the reply's event stream. Legality and next states come only
+from ``_state.TRANSITIONS``; this module looks them up, validates everything a
+call needs, and only then changes anything, so an illegal call leaves the
+session exactly as it was. The driver moves the bytes (see ``docs/embedding.md``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from types import MappingProxyType
+from typing import Any, Literal, TypeAlias
+
+from ._api import ChatAPI
+from ._config import ClientConfig, Dialect
+from ._errors import (
+    IncompleteReplyError,
+    LocalProtocolError,
+    OAProtoError,
+    RemoteProtocolError,
+)
+from ._events import (
+    NEED_DATA,
+    AssistantMessageQueued,
+    ChatCreated,
+    ChatDeleted,
+    LifecycleEvent,
+    NeedData,
+    Pending,
+    PluginIntermediate,
+    PrompterMessagePosted,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyUnfinished,
+    StreamEvent,
+    Token,
+    UnknownStreamEvent,
+)
+from ._http import Headers, HttpRequest, HttpResponse
+from ._models import Message, MessageState, PluginEntry
+from ._responses import raise_for_status
+from ._sampling import DEFAULT_MODEL_CONFIG_NAME, PRESETS, SamplingParameters
+from ._sse import ServerSentEvent, SSEDecoder
+from ._state import REQUIRES, TRANSITIONS, ChatState, Known, SessionInput
+
+__all__ = [
+    "DEFAULT_MAX_EVENT_SIZE",
+    "DEFAULT_MAX_LINE_SIZE",
+    "MAX_ERROR_BODY_SIZE",
+    "ChatSession",
+    "ReplyOptions",
+]
+
+I = SessionInput  # noqa: E741 - short alias, as in _state.py
+
+#: Default limit on one SSE line of the reply stream, in bytes. A ``message``
+#: event is one line holding the whole reply plus its work parameters.
+DEFAULT_MAX_LINE_SIZE = 4 * 1024 * 1024
+#: Default limit on one SSE event's data, in characters.
+DEFAULT_MAX_EVENT_SIZE = 4 * 1024 * 1024
+#: How much of a rejected stream's body is kept for its error.
+MAX_ERROR_BODY_SIZE = 64 * 1024
+
+# A fetched assistant message in one of these states has not finished (§4.3).
+_UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplyOptions:
+    """How the assistant reply is generated; sent with every assistant-message request.
+
+    Attributes:
+        model_config_name: the server's model config, e.g. ``"OA_SFT_Llama_30B_6"``.
+        sampling: the sampling parameters (default: the ``k50`` preset, §4.1).
+        plugins: plugins the model may use.
+        system_prompt, user_profile, user_response_instructions: custom
+            instructions; ``None`` leaves them out of the request.
+
+    Raises:
+        LocalProtocolError: a value has the wrong type.
+    """
+
+    model_config_name: str = DEFAULT_MODEL_CONFIG_NAME
+    sampling: SamplingParameters = PRESETS["k50"]
+    plugins: tuple[PluginEntry, ...] = ()
+    system_prompt: str | None = None
+    user_profile: str | None = None
+    user_response_instructions: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model_config_name, str) or not self.model_config_name:
+            raise LocalProtocolError("model_config_name must be a non-empty string")
+        if not isinstance(self.sampling, SamplingParameters):
+            raise LocalProtocolError("sampling must be a SamplingParameters")
+        plugins: object = self.plugins
+        if isinstance(plugins, str | bytes) or not isinstance(plugins, Sequence):
+            raise LocalProtocolError("plugins must be a sequence of PluginEntry")
+        if not all(isinstance(plugin, PluginEntry) for plugin in plugins):
+            raise LocalProtocolError("plugins must hold PluginEntry values")
+        object.__setattr__(self, "plugins", tuple(plugins))
+        for name in ("system_prompt", "user_profile", "user_response_instructions"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise LocalProtocolError(f"{name} must be a string or None")
+
+    def with_changes(self, **overrides: Any) -> ReplyOptions:
+        """A copy with some options replaced.
+
+        Raises:
+            LocalProtocolError: an unknown option name, or a value of the wrong type.
+        """
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise LocalProtocolError(
+                f"unknown reply option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
+            )
+        return replace(self, **overrides)
+
+
+# What a response handler concludes: the outcome input and the event to return.
+_Outcome: TypeAlias = tuple[SessionInput, LifecycleEvent]
+_Handler: TypeAlias = Callable[[HttpResponse], _Outcome]
+
+
+def _expect_assistant(message: Message, message_id: str | None, what: str) -> None:
+    if not message.is_assistant:
+        raise RemoteProtocolError(
+            f"{what}: expected an assistant message, got role {message.role!r}"
+        )
+    if message_id is not None and message.id != message_id:
+        raise RemoteProtocolError(f"{what}: expected message {message_id}, got {message.id}")
+
+
+def _completed(message: Message, token_text: str, what: str) -> ReplyCompleted:
+    if message.content is None:
+        raise RemoteProtocolError(f"{what}: a complete message without content")
+    return ReplyCompleted(message=message, text=message.content, token_text=token_text)
+
+
+class _ReplyStream:
+    """Decodes one event-stream response; owned by the session while it streams.
+
+    ``feed``/``feed_eof`` only buffer (as h11's ``receive_data`` does); the
+    work happens in ``next_event``, so the events never depend on how the
+    body was chunked.
+    """
+
+    def __init__(
+        self,
+        *,
+        request: HttpRequest,
+        dialect: Dialect,
+        message_id: str,
+        max_line_size: int,
+        max_event_size: int,
+    ) -> None:
+        self._request = request
+        self._dialect = dialect
+        self._message_id = message_id
+        self._decoder = SSEDecoder(max_line_size=max_line_size, max_event_size=max_event_size)
+        self._status = 0
+        self._rejected = False  # body kept for the error instead of decoded
+        self._body = bytearray()  # the rejected body, at most MAX_ERROR_BODY_SIZE
+        self._chunks: list[bytes] = []  # fed, not yet decoded
+        self._events: deque[ServerSentEvent] = deque()  # decoded, not yet returned
+        self._headers: Headers = ()
+        self._saw_bytes = False
+        self._eof = False
+        self._closed = False
+        self.tokens: list[str] = []
+
+    @property
+    def token_text(self) -> str:
+        return "".join(self.tokens)
+
+    def start(self, status: int, headers: Headers) -> None:
+        self._status = status
+        self._headers = headers
+        if not 200 <= status <= 299 or status == 204:
+            # An error status, or the 204 of a finished message (§2.5): the
+            # body (if any) is kept and judged at EOF, once it is readable.
+            self._rejected = True
+        elif self._dialect is Dialect.INFERENCE:
+            # The inference server always sends this type (§2.2); the website
+            # sets none, so its stream is accepted whatever it says (§2.1).
+            content_type = HttpResponse(status=status, headers=headers).header("content-type")
+            media_type = (content_type or "").split(";")[0].strip().lower()
+            self._rejected = media_type != "text/event-stream"
+
+    def feed(self, data: bytes) -> None:
+        if self._eof:
+            raise LocalProtocolError("receive_data() after receive_eof()")
+        if not data:
+            return
+        self._saw_bytes = True
+        if self._rejected:
+            room = MAX_ERROR_BODY_SIZE - len(self._body)
+            self._body += data[:room]
+        else:
+            self._chunks.append(bytes(data))
+
+    def feed_eof(self) -> None:
+        if self._eof:
+            raise LocalProtocolError("receive_eof() called twice")
+        self._eof = True
+
+    def next_event(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
+        if self._rejected:
+            return self._next_rejected()
+        try:
+            return self._next_decoded()
+        except IncompleteReplyError:
+            raise
+        except RemoteProtocolError as exc:
+            # Bad JSON, a bad frame, an oversized line: the reply cannot be
+            # read further; keep what was streamed on the error.
+            raise IncompleteReplyError(
+                f"unreadable event stream: {exc}",
+                partial_text=self.token_text,
+                message_id=self._message_id,
+            ) from exc
+
+    def _next_rejected(self) -> ReplyAlreadyFinished | Literal[NeedData.NEED_DATA]:
+        if not self._eof:
+            return NEED_DATA
+        response = HttpResponse(status=self._status, headers=self._headers, body=bytes(self._body))
+        raise_for_status(response, request=self._request, dialect=self._dialect)
+        if not self._saw_bytes:
+            return ReplyAlreadyFinished(message_id=self._message_id)
+        kind = "a 204 with a body" if self._status == 204 else "not text/event-stream"
+        raise RemoteProtocolError(
+            f"HTTP {self._status} for {self._request.method} {self._request.url}: "
+            f"{kind}: {bytes(self._body[:120])!r}"
+        )
+
+    def _next_decoded(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
+        while True:
+            if self._events:
+                event = self._convert(self._events.popleft())
+                if event is not None:
+                    return event
+            elif self._chunks:
+                data = b"".join(self._chunks)
+                self._chunks.clear()
+                self._events.extend(self._decoder.feed(data))
+            elif not self._eof:
+                return NEED_DATA
+            elif not self._closed:
+                self._closed = True
+                self._events.extend(self._decoder.close())
+            elif not self._saw_bytes:
+                # Web: the 200-empty of an already finished message (§2.1, §2.5).
+                return ReplyAlreadyFinished(message_id=self._message_id)
+            else:
+                raise IncompleteReplyError(
+                    "the event stream ended without a message or error event",
+                    partial_text=self.token_text,
+                    message_id=self._message_id,
+                )
+
+    def _convert(self, sse: ServerSentEvent) -> StreamEvent | None:
+        if sse.event == "ping":
+            # sse-starlette <= 1.3.3 keep-alive: "event: ping" with a timestamp
+            # as data (§2.2). The newer comment form never reaches us.
+            return None
+        try:
+            frame = sse.json()
+        except (ValueError, RecursionError):
+            raise RemoteProtocolError(f"event data is not JSON: {sse.data[:120]!r}") from None
+        if not isinstance(frame, dict):
+            raise RemoteProtocolError(f"event data is not a JSON object: {sse.data[:120]!r}")
+        event_type = frame.get("event_type")
+        if not isinstance(event_type, str):
+            raise RemoteProtocolError(f"event without a string event_type: {sse.data[:120]!r}")
+        return self._typed(event_type, frame)
+
+    def _typed(self, event_type: str, frame: dict[str, Any]) -> StreamEvent:
+        # Field names and shapes: §2.3.
+        if event_type == "token":
+            text = _field(frame, "text", str)
+            self.tokens.append(text)
+            return Token(text=text)
+        if event_type == "pending":
+            return Pending(
+                queue_position=_field(frame, "queue_position", int),
+                queue_size=_field(frame, "queue_size", int),
+            )
+        if event_type == "plugin_intermediate":
+            return PluginIntermediate(
+                current_plugin_thought=_field(frame, "current_plugin_thought", str),
+                current_plugin_action_taken=_field(frame, "current_plugin_action_taken", str),
+                current_plugin_action_input=_field(frame, "current_plugin_action_input", str),
+                current_plugin_action_response=_field(frame, "current_plugin_action_response", str),
+            )
+        if event_type == "message":
+            message = Message.from_json(frame.get("message"))
+            _expect_assistant(message, self._message_id, "message event")
+            if not message.is_complete:
+                raise RemoteProtocolError(
+                    f"message event with state {message.state!r}, not complete"
+                )
+            return _completed(message, self.token_text, "message event")
+        if event_type == "error":
+            error = _field(frame, "error", str)
+            raw_message = frame.get("message")
+            failed = None if raw_message is None else Message.from_json(raw_message)
+            if failed is not None:
+                _expect_assistant(failed, self._message_id, "error event")
+            return ReplyFailed(error=error, message=failed, partial_text=self.token_text)
+        return UnknownStreamEvent(event_type=event_type, data=MappingProxyType(frame))
+
+
+def _field(frame: dict[str, Any], key: str, kind: type[str] | type[int]) -> Any:
+    value = frame.get(key)
+    # bool is an int subclass; a boolean queue position is a malformed frame.
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise RemoteProtocolError(
+            f"{frame.get('event_type')} event: {key} is not a {kind.__name__}"
+        )
+    return value
+
+
+_STREAM_OUTCOMES: dict[type, SessionInput] = {
+    ReplyCompleted: I.REPLY_COMPLETED,
+    ReplyFailed: I.REPLY_FAILED,
+    ReplyAlreadyFinished: I.REPLY_ALREADY_FINISHED,
+}
+
+
+class ChatSession:
+    """One chat, from creation to deletion, as a sans-IO state machine.
+
+    Outbound, each command returns the :class:`~oaproto.HttpRequest` to send.
+    Inbound, ``receive_response()`` takes the complete response of the
+    request in flight; the event stream is fed with ``receive_stream_start()``,
+    ``receive_data()`` and ``receive_eof()`` and read with ``next_event()``.
+
+    Args:
+        config: where and how to reach the API.
+        model_config_name, sampling, plugins, system_prompt, user_profile,
+            user_response_instructions: the default :class:`ReplyOptions`.
+        max_line_size: the longest SSE line accepted, in bytes.
+        max_event_size: the largest SSE event data accepted, in characters.
+
+    Raises:
+        LocalProtocolError: an option has the wrong type.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        model_config_name: str = DEFAULT_MODEL_CONFIG_NAME,
+        sampling: SamplingParameters = PRESETS["k50"],
+        plugins: Sequence[PluginEntry] = (),
+        system_prompt: str | None = None,
+        user_profile: str | None = None,
+        user_response_instructions: str | None = None,
+        max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    ) -> None:
+        self._options = ReplyOptions(
+            model_config_name=model_config_name,
+            sampling=sampling,
+            plugins=tuple(plugins),
+            system_prompt=system_prompt,
+            user_profile=user_profile,
+            user_response_instructions=user_response_instructions,
+        )
+        # Checked now, so a bad limit fails here rather than mid-chat.
+        SSEDecoder(max_line_size=max_line_size, max_event_size=max_event_size)
+        self._limits = (max_line_size, max_event_size)
+        self._api = ChatAPI(config)
+        self._state = ChatState.IDLE
+        self._chat_id: str | None = None
+        self._parent_id: str | None = None
+        self._prompter_message_id: str | None = None
+        self._assistant_message_id: str | None = None
+        self._reply_text: str | None = None
+        self._token_text = ""
+        self._needs_cleanup = False
+        self._handler: _Handler | None = None
+        self._stream: _ReplyStream | None = None
+
+    @classmethod
+    def resume(
+        cls,
+        config: ClientConfig,
+        *,
+        chat_id: str,
+        parent_id: str | None = None,
+        prompter_message_id: str | None = None,
+        **options: Any,
+    ) -> ChatSession:
+        """A session for an existing chat.
+
+        * ``parent_id`` only (or nothing, for an empty chat): ``READY``; the
+          next prompter message answers ``parent_id``, which must be a
+          complete assistant message (§1.4).
+        * ``prompter_message_id`` only: ``PROMPTED``; request (or retry) the
+          assistant reply to that prompter message.
+        * both: ``REPLIED``; ``parent_id`` is a complete reply to
+          ``prompter_message_id``, so posting and regenerating are legal.
+
+        The server is not consulted: use :meth:`~oaproto.Chat.last_complete_assistant_message`
+        on a fetched chat to find the ids. ``needs_cleanup`` starts ``False``:
+        the chat was not created by this session.
+
+        Args:
+            config: as for the constructor.
+            chat_id: the chat to continue.
+            parent_id: the last complete assistant message of the thread.
+            prompter_message_id: the last prompter message of the thread.
+            options: the constructor's keyword options.
+
+        Raises:
+            LocalProtocolError: an id is empty or not a string, or an option is invalid.
+        """
+        ids = {
+            "chat_id": chat_id,
+            "parent_id": parent_id,
+            "prompter_message_id": prompter_message_id,
+        }
+        for name, value in ids.items():
+            if value is None and name != "chat_id":
+                continue
+            if not isinstance(value, str) or not value:
+                raise LocalProtocolError(f"{name} must be a non-empty string")
+        session = cls(config, **options)
+        session._chat_id = chat_id
+        session._parent_id = parent_id
+        session._prompter_message_id = prompter_message_id
+        if prompter_message_id is None:
+            session._state = ChatState.READY
+        elif parent_id is None:
+            session._state = ChatState.PROMPTED
+        else:
+            session._state = ChatState.REPLIED
+        return session
+
+    # --- public state ---
+
+    @property
+    def state(self) -> ChatState:
+        """Where the session is in the lifecycle."""
+        return self._state
+
+    @property
+    def chat_id(self) -> str | None:
+        """The chat's id, once created (or resumed)."""
+        return self._chat_id
+
+    @property
+    def parent_id(self) -> str | None:
+        """The last complete assistant message: the next prompter message's parent.
+
+        ``None`` in a new chat (the first prompter message has no parent).
+        """
+        return self._parent_id
+
+    @property
+    def prompter_message_id(self) -> str | None:
+        """The current turn's prompter message, once posted."""
+        return self._prompter_message_id
+
+    @property
+    def assistant_message_id(self) -> str | None:
+        """The current turn's assistant message, once requested."""
+        return self._assistant_message_id
+
+    @property
+    def token_text(self) -> str:
+        """The tokens of the current (or last) event stream, joined."""
+        if self._stream is not None:
+            return self._stream.token_text
+        return self._token_text
+
+    @property
+    def reply_text(self) -> str | None:
+        """The authoritative text of the completed reply (``message.content``), else ``None``."""
+        return self._reply_text
+
+    @property
+    def needs_cleanup(self) -> bool:
+        """``True`` from chat creation until a delete succeeded (2xx or 404)."""
+        return self._needs_cleanup
+
+    @property
+    def options(self) -> ReplyOptions:
+        """The default reply options."""
+        return self._options
+
+    @property
+    def dialect(self) -> Dialect:
+        """Which API the session speaks."""
+        return self._api.dialect
+
+    def __repr__(self) -> str:
+        # Ids only: never the config, whose token is a credential.
+        return (
+            f"<ChatSession state={self._state.name} chat_id={self._chat_id!r} "
+            f"prompter_message_id={self._prompter_message_id!r} "
+            f"assistant_message_id={self._assistant_message_id!r}>"
+        )
+
+    # --- the table lookups: the only legality checks ---
+
+    def _check(self, event: SessionInput) -> ChatState:
+        target = TRANSITIONS.get((self._state, event))
+        if target is None:
+            raise LocalProtocolError(f"{event.value} is not legal in state {self._state.name}")
+        for known in REQUIRES.get(event, ()):
+            if self._known(known) is None:
+                raise LocalProtocolError(
+                    f"{event.value} needs {known.value}, which is unknown in state "
+                    f"{self._state.name}"
+                )
+        return target
+
+    def _known(self, known: Known) -> str | None:
+        return {
+            Known.CHAT_ID: self._chat_id,
+            Known.PROMPTER_MESSAGE_ID: self._prompter_message_id,
+            Known.ASSISTANT_MESSAGE_ID: self._assistant_message_id,
+        }[known]
+
+    def _apply(self, outcome: SessionInput) -> None:
+        # Outcomes are produced only where the table lists them; a KeyError
+        # here would be a bug in this module, not a caller's mistake.
+        self._state = TRANSITIONS[(self._state, outcome)]
+
+    def _fail(self) -> None:
+        self._handler = None
+        if self._stream is not None:
+            self._token_text = self._stream.token_text
+            self._stream = None
+        self._apply(I.REMOTE_ERROR)
+
+    def _id(self, known: Known) -> str:
+        value = self._known(known)
+        assert value is not None  # guaranteed by _check() and REQUIRES
+        return value
+
+    # --- commands ---
+
+    def create_chat(self) -> HttpRequest:
+        """Start creating the chat.
+
+        Returns:
+            The request to send; feed its response to :meth:`receive_response`.
+
+        Raises:
+            LocalProtocolError: not in ``IDLE``.
+        """
+        target = self._check(I.CREATE_CHAT)
+        call = self._api.create_chat()
+
+        def handle(response: HttpResponse) -> _Outcome:
+            chat = call.parse(response)
+            self._chat_id = chat.id
+            self._needs_cleanup = True
+            return I.CHAT_CREATED, ChatCreated(chat=chat)
+
+        return self._send(target, call.request, handle)
+
+    def post_prompter_message(self, content: str) -> HttpRequest:
+        """Post the user's next message, answering :attr:`parent_id`.
+
+        Args:
+            content: the message text.
+
+        Returns:
+            The request to send; feed its response to :meth:`receive_response`.
+
+        Raises:
+            LocalProtocolError: not in ``READY`` or ``REPLIED``, or ``content``
+                is not a string.
+        """
+        target = self._check(I.POST_PROMPTER_MESSAGE)
+        call = self._api.post_prompter_message(
+            self._id(Known.CHAT_ID), content, parent_id=self._parent_id
+        )
+
+        def handle(response: HttpResponse) -> _Outcome:
+            message = call.parse(response)
+            if not message.is_prompter:
+                raise RemoteProtocolError(
+                    f"prompter_message: got a message with role {message.role!r}"
+                )
+            self._prompter_message_id = message.id
+            return I.PROMPTER_MESSAGE_POSTED, PrompterMessagePosted(message=message)
+
+        # A new turn: the previous turn's ids no longer describe it.
+        self._prompter_message_id = None
+        self._assistant_message_id = None
+        self._reply_text = None
+        self._token_text = ""
+        return self._send(target, call.request, handle)
+
+    def request_assistant_message(self, **overrides: Any) -> HttpRequest:
+        """Request an assistant reply to the current prompter message.
+
+        Legal after posting, after a failed reply (the retry, §4.3), after a
+        complete reply (regenerate), and while an earlier request's outcome
+        is unknown (another draft).
+
+        Args:
+            overrides: per-call :class:`ReplyOptions` changes, e.g. ``sampling=...``.
+
+        Returns:
+            The request to send; feed its response to :meth:`receive_response`.
+
+        Raises:
+            LocalProtocolError: not legal in this state, or an unknown or
+                invalid option.
+        """
+        target = self._check(I.REQUEST_ASSISTANT_MESSAGE)
+        options = self._options.with_changes(**overrides)
+        call = self._api.request_assistant_message(
+            self._id(Known.CHAT_ID),
+            self._id(Known.PROMPTER_MESSAGE_ID),
+            model_config_name=options.model_config_name,
+            sampling=options.sampling,
+            plugins=options.plugins,
+            system_prompt=options.system_prompt,
+            user_profile=options.user_profile,
+            user_response_instructions=options.user_response_instructions,
+        )
+
+        def handle(response: HttpResponse) -> _Outcome:
+            # gpt4free read a 2xx without "id" into an unbound variable
+            # (§7.6 item 2); Message.from_json rejects it instead.
+            message = call.parse(response)
+            _expect_assistant(message, None, "assistant_message")
+            self._assistant_message_id = message.id
+            return I.ASSISTANT_MESSAGE_QUEUED, AssistantMessageQueued(message=message)
+
+        self._assistant_message_id = None
+        self._reply_text = None
+        self._token_text = ""
+        return self._send(target, call.request, handle)
+
+    def open_event_stream(self) -> HttpRequest:
+        """Open the assistant message's event stream.
+
+        Send the request as a stream; give its status and headers to
+        :meth:`receive_stream_start`, its body to :meth:`receive_data` and its
+        end to :meth:`receive_eof`, and read :meth:`next_event`.
+
+        Returns:
+            The streaming request to send.
+
+        Raises:
+            LocalProtocolError: not in ``QUEUED``.
+        """
+        target = self._check(I.OPEN_EVENT_STREAM)
+        message_id = self._id(Known.ASSISTANT_MESSAGE_ID)
+        request = self._api.stream_events(self._id(Known.CHAT_ID), message_id)
+        max_line_size, max_event_size = self._limits
+        self._stream = _ReplyStream(
+            request=request,
+            dialect=self._api.dialect,
+            message_id=message_id,
+            max_line_size=max_line_size,
+            max_event_size=max_event_size,
+        )
+        self._token_text = ""
+        self._state = target
+        return request
+
+    def fetch_message(self) -> HttpRequest:
+        """Fetch the assistant message itself: its stored state and content are authoritative.
+
+        Use it after :class:`~oaproto.ReplyAlreadyFinished`, after
+        :meth:`abandon_stream`, or from ``ERROR`` after a broken stream.
+        :meth:`receive_response` then returns ``ReplyCompleted``,
+        ``ReplyFailed`` or ``ReplyUnfinished``.
+
+        Returns:
+            The request to send.
+
+        Raises:
+            LocalProtocolError: not legal in this state, or no assistant message is known.
+        """
+        target = self._check(I.FETCH_MESSAGE)
+        message_id = self._id(Known.ASSISTANT_MESSAGE_ID)
+        call = self._api.get_message(self._id(Known.CHAT_ID), message_id)
+
+        def handle(response: HttpResponse) -> _Outcome:
+            message = call.parse(response)
+            _expect_assistant(message, message_id, "fetched message")
+            if message.is_complete:
+                return I.REPLY_COMPLETED, self._complete(
+                    _completed(message, self._token_text, "fetched message")
+                )
+            if message.is_failed:
+                failed = ReplyFailed(
+                    error=str(message.state), message=message, partial_text=self._token_text
+                )
+                return I.REPLY_FAILED, failed
+            if message.state in _UNFINISHED_STATES:
+                return I.REPLY_UNFINISHED, ReplyUnfinished(message=message)
+            raise RemoteProtocolError(f"fetched assistant message in state {message.state!r}")
+
+        return self._send(target, call.request, handle)
+
+    def delete_chat(self) -> HttpRequest:
+        """Delete the chat (cleanup). Legal whenever the chat id is known.
+
+        Mid-stream, the stream is dropped: close its connection. While a
+        delete is in flight, calling this again re-sends it (e.g. after a
+        transport error). A 404 counts as deleted.
+
+        Returns:
+            The request to send; feed its response to :meth:`receive_response`.
+
+        Raises:
+            LocalProtocolError: no chat id is known, or the chat is already deleted.
+        """
+        target = self._check(I.DELETE_CHAT)
+        chat_id = self._id(Known.CHAT_ID)
+        call = self._api.delete_chat(chat_id)
+
+        def handle(response: HttpResponse) -> _Outcome:
+            deleted_now = call.parse(response)
+            self._needs_cleanup = False
+            return I.CHAT_DELETED, ChatDeleted(chat_id=chat_id, already_gone=not deleted_now)
+
+        if self._stream is not None:
+            self._token_text = self._stream.token_text
+            self._stream = None
+        return self._send(target, call.request, handle)
+
+    def abandon_stream(self) -> None:
+        """Stop reading the event stream early (the consumer lost interest).
+
+        Close the stream's connection. The server keeps generating and saves
+        the result (§2.5), so afterwards :meth:`fetch_message`,
+        :meth:`open_event_stream`, :meth:`request_assistant_message` and
+        :meth:`delete_chat` are legal (state ``QUEUED``).
+
+        Raises:
+            LocalProtocolError: no stream is open.
+        """
+        target = self._check(I.ABANDON_STREAM)
+        assert self._stream is not None  # OPENING and STREAMING always have one
+        self._token_text = self._stream.token_text
+        self._stream = None
+        self._state = target
+
+    def _send(self, target: ChatState, request: HttpRequest, handler: _Handler) -> HttpRequest:
+        self._handler = handler
+        self._state = target
+        return request
+
+    # --- inbound: complete responses ---
+
+    def receive_response(self, response: HttpResponse) -> LifecycleEvent:
+        """Consume the complete response to the request in flight.
+
+        Args:
+            response: the response to the last request returned by
+                :meth:`create_chat`, :meth:`post_prompter_message`,
+                :meth:`request_assistant_message`, :meth:`fetch_message` or
+                :meth:`delete_chat`.
+
+        Returns:
+            ``ChatCreated``, ``PrompterMessagePosted``, ``AssistantMessageQueued``,
+            ``ChatDeleted``, or after a fetch ``ReplyCompleted``,
+            ``ReplyFailed`` or ``ReplyUnfinished``.
+
+        Raises:
+            LocalProtocolError: no such request is in flight (state unchanged).
+            APIError: an error status (state ``ERROR``).
+            RemoteProtocolError: a malformed body (state ``ERROR``).
+        """
+        self._check(I.RECEIVE_RESPONSE)
+        handler = self._handler
+        assert handler is not None  # set by every command that awaits a response
+        try:
+            outcome, event = handler(response)
+        except OAProtoError:
+            self._fail()
+            raise
+        self._handler = None
+        self._apply(outcome)
+        return event
+
+    def _complete(self, event: ReplyCompleted) -> ReplyCompleted:
+        self._parent_id = event.message.id
+        self._reply_text = event.text
+        return event
+
+    # --- inbound: the event stream ---
+
+    def receive_stream_start(self, status: int, headers: Headers) -> None:
+        """Give the event stream's status and headers, before any body bytes.
+
+        Nothing is judged yet: an error status or a wrong content type is
+        raised from :meth:`next_event` once the body (the error's detail) has
+        been fed and :meth:`receive_eof` called.
+
+        Args:
+            status: the HTTP status code.
+            headers: the response headers.
+
+        Raises:
+            LocalProtocolError: not in ``OPENING``.
+        """
+        target = self._check(I.RECEIVE_STREAM_START)
+        assert self._stream is not None
+        self._stream.start(status, headers)
+        self._state = target
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed the next bytes of the event stream's body; they are only buffered.
+
+        Args:
+            data: any number of bytes; ``b""`` is ignored (EOF is :meth:`receive_eof`).
+
+        Raises:
+            LocalProtocolError: not streaming, or called after :meth:`receive_eof`.
+        """
+        self._check(I.RECEIVE_DATA)
+        assert self._stream is not None
+        self._stream.feed(data)
+
+    def receive_eof(self) -> None:
+        """Signal that the event stream's body ended.
+
+        Raises:
+            LocalProtocolError: not streaming, or called twice.
+        """
+        self._check(I.RECEIVE_EOF)
+        assert self._stream is not None
+        self._stream.feed_eof()
+
+    def next_event(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
+        """The next stream event, or :data:`NEED_DATA` when more input is needed.
+
+        ``ReplyCompleted`` (state ``REPLIED``), ``ReplyFailed`` (``PROMPTED``)
+        and ``ReplyAlreadyFinished`` (``QUEUED``) end the stream; close its
+        connection. Keep-alive pings are skipped; unknown event types are
+        returned as ``UnknownStreamEvent``.
+
+        Returns:
+            A stream event or ``NEED_DATA``.
+
+        Raises:
+            LocalProtocolError: not streaming (state unchanged).
+            APIError: the stream was answered with an error status (state ``ERROR``).
+            IncompleteReplyError: the body ended without a terminal event, or
+                became unreadable (bad JSON or frame, oversized line); carries
+                the partial text (state ``ERROR``).
+            RemoteProtocolError: a non-empty 2xx body that is not an event
+                stream (state ``ERROR``).
+        """
+        self._check(I.NEXT_EVENT)
+        stream = self._stream
+        assert stream is not None
+        try:
+            event = stream.next_event()
+        except OAProtoError:
+            self._fail()
+            raise
+        if event is NEED_DATA:
+            return event
+        outcome = _STREAM_OUTCOMES.get(type(event))
+        if outcome is not None:
+            self._token_text = stream.token_text
+            self._stream = None
+            if isinstance(event, ReplyCompleted):
+                self._complete(event)
+            self._apply(outcome)
+        return event
