@@ -507,7 +507,8 @@ class ChatAPI:
         """
         chat_id = _require_id("chat_id", chat_id)
         message_id = _require_id("message_id", message_id)
-        if isinstance(score, bool) or score not in VOTE_SCORES:
+        # 1.0 == 1 and True == 1, but neither is what the server expects on the wire.
+        if type(score) is not int or score not in VOTE_SCORES:
             raise LocalProtocolError(f"score must be -1, 0 or 1, got {score!r}")
         if self._web:
             body = {"chat_id": chat_id, "message_id": message_id, "score": score}
