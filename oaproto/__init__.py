@@ -57,6 +57,28 @@ from ._sampling import (
 )
 
 # --- chat session state machine ---
+# isort: split
+from ._events import (
+    NEED_DATA,
+    AssistantMessageQueued,
+    ChatCreated,
+    ChatDeleted,
+    Event,
+    LifecycleEvent,
+    NeedData,
+    Pending,
+    PluginIntermediate,
+    PrompterMessagePosted,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyUnfinished,
+    StreamEvent,
+    Token,
+    UnknownStreamEvent,
+)
+from ._session import ChatSession, ReplyOptions
+from ._state import TRANSITIONS, ChatState, SessionInput
 
 __version__ = "0.1.0"
 
@@ -110,4 +132,26 @@ __all__ = [
     "ModelConfig",
     "SamplingParameters",
     # chat session state machine
+    "NEED_DATA",
+    "TRANSITIONS",
+    "AssistantMessageQueued",
+    "ChatCreated",
+    "ChatDeleted",
+    "ChatSession",
+    "ChatState",
+    "Event",
+    "LifecycleEvent",
+    "NeedData",
+    "Pending",
+    "PluginIntermediate",
+    "PrompterMessagePosted",
+    "ReplyAlreadyFinished",
+    "ReplyCompleted",
+    "ReplyFailed",
+    "ReplyOptions",
+    "ReplyUnfinished",
+    "SessionInput",
+    "StreamEvent",
+    "Token",
+    "UnknownStreamEvent",
 ]
