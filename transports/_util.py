@@ -1,0 +1,80 @@
+"""Boundary helpers shared by the adapters: exception mapping and secret scrubbing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from contextlib import contextmanager
+
+from oaproto import TransportError
+
+__all__ = ["ExceptionMap", "amap_chunks", "map_chunks", "map_exceptions", "scrub"]
+
+#: Library exception type -> the oaproto error to raise instead; the first match wins.
+ExceptionMap = Mapping[type[BaseException], type[TransportError]]
+
+# ``scheme://user:password@host``: proxy URLs carry credentials this way, and
+# some libraries put the proxy URL into their error messages.
+_USERINFO = re.compile(r"(?<=//)[^/@\s]*@")
+
+
+def scrub(text: str) -> str:
+    """Remove URL credentials (``user:password@``) from ``text``."""
+    return _USERINFO.sub("<redacted>@", text)
+
+
+def _candidates(exc: BaseException) -> tuple[BaseException, ...]:
+    # requests wraps urllib3's read timeout in a plain ConnectionError while
+    # streaming (``iter_content``), so a wrapped first argument is looked at too.
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+    return (exc,) if inner is None else (exc, inner)
+
+
+@contextmanager
+def map_exceptions(mapping: ExceptionMap) -> Iterator[None]:
+    """Re-raise library exceptions as oaproto transport errors, ``from`` the original.
+
+    Only ``Exception`` subclasses are mapped: cancellation, ``KeyboardInterrupt``
+    and ``GeneratorExit`` pass through untouched. The message names the
+    library's exception type and its text, with URL credentials removed.
+    """
+    try:
+        yield
+    except TransportError:
+        raise
+    except Exception as exc:
+        for library_type, error_type in mapping.items():
+            if any(isinstance(candidate, library_type) for candidate in _candidates(exc)):
+                detail = scrub(str(exc)) or "no detail"
+                raise error_type(f"{type(exc).__name__}: {detail}") from exc
+        raise
+
+
+def map_chunks(chunks: Iterator[bytes], mapping: ExceptionMap) -> Generator[bytes, None, None]:
+    """``chunks`` with errors mapped by :func:`map_exceptions`; closing it closes ``chunks``."""
+    try:
+        with map_exceptions(mapping):
+            for chunk in chunks:
+                if chunk:  # an empty chunk would read as EOF to a sans-IO core
+                    yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+async def amap_chunks(
+    chunks: AsyncIterator[bytes], mapping: ExceptionMap
+) -> AsyncGenerator[bytes, None]:
+    """The asynchronous :func:`map_chunks`; close it with ``aclosing``."""
+    try:
+        with map_exceptions(mapping):
+            async for chunk in chunks:
+                if chunk:
+                    yield chunk
+    finally:
+        # An inner async generator is not closed by closing this one; leaving
+        # it to the garbage collector finalizes it "sometime later" (trio docs).
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()

@@ -1,0 +1,104 @@
+"""An asyncio transport on ``aiohttp``: ``AiohttpTransport``.
+
+The command line's default: the ``cli`` extra installs nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing, asynccontextmanager
+
+import aiohttp
+
+from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
+
+from ._protocols import AsyncStreamResponse
+from ._util import ExceptionMap, amap_chunks, map_exceptions
+
+__all__ = ["AiohttpTransport"]
+
+_ERRORS: ExceptionMap = {
+    TimeoutError: TransportTimeoutError,  # aiohttp's own timeouts subclass it
+    aiohttp.ClientError: TransportError,
+}
+
+
+class AiohttpTransport:
+    """Send requests with an ``aiohttp.ClientSession`` (asyncio only).
+
+    Args:
+        session: a session to use (not closed by :meth:`close`); by default the
+            transport creates one on first use, inside the running loop, with
+            a cookie jar that stores nothing (the core sends the credential).
+        timeout: seconds allowed for connecting and for each read.
+        proxy: an ``http://`` proxy URL (may carry ``user:password@``; it is
+            never shown).
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        timeout: float = 60.0,
+        proxy: str | None = None,
+    ) -> None:
+        self._session = session
+        self._owned = session is None
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        self._proxy = proxy
+
+    def __repr__(self) -> str:
+        return (
+            f"AiohttpTransport(timeout={self._timeout.sock_read}, proxy={self._proxy is not None})"
+        )
+
+    async def _request(self, request: HttpRequest) -> aiohttp.ClientResponse:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        return await self._session.request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            data=request.body or None,
+            timeout=self._timeout,
+            proxy=self._proxy,
+            allow_redirects=False,
+        )
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request`` and read the whole response."""
+        with map_exceptions(_ERRORS):
+            response = await self._request(request)
+            try:
+                body = await response.read()
+            finally:
+                response.release()
+        return HttpResponse(
+            status=response.status, headers=tuple(response.headers.items()), body=body
+        )
+
+    @asynccontextmanager
+    async def open_stream(self, request: HttpRequest) -> AsyncIterator[AsyncStreamResponse]:
+        """Send ``request``; the body is read by ``content.iter_any()`` (content-decoded)."""
+        with map_exceptions(_ERRORS):
+            response = await self._request(request)
+        try:
+            async with aclosing(amap_chunks(response.content.iter_any(), _ERRORS)) as chunks:
+                headers = tuple(response.headers.items())
+                yield AsyncStreamResponse(response.status, headers, chunks)
+        finally:
+            # Returns the connection to the pool only when the body was read to
+            # the end; an abandoned stream's connection is closed.
+            response.release()
+
+    async def close(self) -> None:
+        """Close the owned session."""
+        if self._owned and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> AiohttpTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()

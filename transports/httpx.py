@@ -1,0 +1,143 @@
+"""Transports on ``httpx``: ``HttpxTransport`` (blocking) and ``AsyncHttpxTransport``.
+
+``AsyncHttpxTransport`` runs on asyncio and on trio (httpx uses anyio).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing, asynccontextmanager, closing, contextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+import httpx
+
+from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
+
+from ._protocols import AsyncStreamResponse, StreamResponse
+from ._util import ExceptionMap, amap_chunks, map_chunks, map_exceptions
+
+__all__ = ["AsyncHttpxTransport", "HttpxTransport"]
+
+_ERRORS: ExceptionMap = {
+    httpx.TimeoutException: TransportTimeoutError,
+    httpx.HTTPError: TransportError,
+    httpx.StreamError: TransportError,
+}
+
+
+def _jar() -> CookieJar:
+    # Response cookies are refused: the credential travels in the core's headers.
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def _build(
+    client: httpx.Client | httpx.AsyncClient, request: HttpRequest, timeout: float | None
+) -> httpx.Request:
+    return client.build_request(
+        request.method,
+        request.url,
+        headers=request.headers,
+        content=request.body,
+        timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
+    )
+
+
+def _response(response: httpx.Response) -> HttpResponse:
+    headers = tuple(response.headers.multi_items())
+    return HttpResponse(status=response.status_code, headers=headers, body=response.content)
+
+
+class HttpxTransport:
+    """Send requests with an ``httpx.Client``.
+
+    Args:
+        client: a client to use (not closed by :meth:`close`); by default the
+            transport owns one.
+        timeout: seconds allowed for connecting, each read and each write
+            (owned client only).
+        proxy: a proxy URL for an owned client (never shown); httpx also
+            honours ``HTTPS_PROXY``.
+    """
+
+    def __init__(
+        self, client: httpx.Client | None = None, *, timeout: float = 60.0, proxy: str | None = None
+    ) -> None:
+        self._owned = client is None
+        if client is None:
+            client = httpx.Client(timeout=timeout, proxy=proxy, cookies=_jar())
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"HttpxTransport(owned_client={self._owned})"
+
+    def send(self, request: HttpRequest, *, timeout: float | None = None) -> HttpResponse:
+        """Send ``request`` and read the whole response."""
+        with map_exceptions(_ERRORS):
+            return _response(self._client.send(_build(self._client, request, timeout)))
+
+    @contextmanager
+    def open_stream(self, request: HttpRequest) -> Iterator[StreamResponse]:
+        """Send ``request``; the body is read by ``iter_bytes`` (content-decoded)."""
+        with map_exceptions(_ERRORS):
+            response = self._client.send(_build(self._client, request, None), stream=True)
+        with closing(response), closing(map_chunks(response.iter_bytes(), _ERRORS)) as chunks:
+            headers = tuple(response.headers.multi_items())
+            yield StreamResponse(response.status_code, headers, chunks)
+
+    def close(self) -> None:
+        """Close the owned client."""
+        if self._owned:
+            self._client.close()
+
+    def __enter__(self) -> HttpxTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncHttpxTransport:
+    """Send requests with an ``httpx.AsyncClient``; arguments as for :class:`HttpxTransport`."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient | None = None,
+        *,
+        timeout: float = 60.0,
+        proxy: str | None = None,
+    ) -> None:
+        self._owned = client is None
+        if client is None:
+            client = httpx.AsyncClient(timeout=timeout, proxy=proxy, cookies=_jar())
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"AsyncHttpxTransport(owned_client={self._owned})"
+
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request`` and read the whole response."""
+        with map_exceptions(_ERRORS):
+            return _response(await self._client.send(_build(self._client, request, None)))
+
+    @asynccontextmanager
+    async def open_stream(self, request: HttpRequest) -> AsyncIterator[AsyncStreamResponse]:
+        """Send ``request``; the body is read by ``aiter_bytes`` (content-decoded)."""
+        with map_exceptions(_ERRORS):
+            response = await self._client.send(_build(self._client, request, None), stream=True)
+        try:
+            async with aclosing(amap_chunks(response.aiter_bytes(), _ERRORS)) as chunks:
+                headers = tuple(response.headers.multi_items())
+                yield AsyncStreamResponse(response.status_code, headers, chunks)
+        finally:
+            await response.aclose()
+
+    async def close(self) -> None:
+        """Close the owned client."""
+        if self._owned:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> AsyncHttpxTransport:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
