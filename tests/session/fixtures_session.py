@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from oaproto import HttpResponse
-from oaproto._config import ClientConfig
-from oaproto._config import Dialect
+from oaproto._config import ClientConfig, Dialect
 from oaproto._events import NEED_DATA, Event
 from oaproto._session import ChatSession
 from oaproto._state import ChatState
@@ -97,7 +96,7 @@ def work_parameters() -> dict[str, Any]:
 
 def message_read(
     *,
-    id: str = ASSISTANT_ID,  # noqa: A002 - the wire name
+    id: str = ASSISTANT_ID,
     parent_id: str | None = PROMPTER_ID,
     content: str | None = FINAL_TEXT,
     role: str = "assistant",
@@ -123,12 +122,12 @@ def message_read(
     }
 
 
-def prompter_read(*, id: str = PROMPTER_ID, parent_id: str | None = None) -> dict[str, Any]:  # noqa: A002
+def prompter_read(*, id: str = PROMPTER_ID, parent_id: str | None = None) -> dict[str, Any]:
     """The stored prompter message (state ``manual``, §3.2)."""
     return message_read(id=id, parent_id=parent_id, content="Hi", role="prompter", state="manual")
 
 
-def pending_read(*, id: str = ASSISTANT_ID, parent_id: str = PROMPTER_ID) -> dict[str, Any]:  # noqa: A002
+def pending_read(*, id: str = ASSISTANT_ID, parent_id: str = PROMPTER_ID) -> dict[str, Any]:
     """A freshly queued assistant message (state ``pending``, content null)."""
     return message_read(id=id, parent_id=parent_id, content=None, state="pending")
 
@@ -167,7 +166,9 @@ DELETED_RESPONSE = empty_response(200)
 GONE_RESPONSE = empty_response(404)
 FORBIDDEN = empty_response(403)
 INTERNAL_SERVER_ERROR = text_response(500, b"Internal Server Error")
-PYDANTIC_ERRORS = [{"loc": ["body", "content"], "msg": "field required", "type": "value_error.missing"}]
+PYDANTIC_ERRORS = [
+    {"loc": ["body", "content"], "msg": "field required", "type": "value_error.missing"}
+]
 BUSY_TEXT = "The server is currently busy. Please try again later."
 
 
@@ -426,6 +427,11 @@ def reach(name: str, dialect: Dialect) -> ChatSession:
     session = SITUATIONS[name](dialect)
     assert session.state is ChatState[name.split("/")[0]], (name, session.state)
     return session
+
+
+def state_of(session: ChatSession) -> ChatState:
+    """``session.state``, read through a call so type checkers do not narrow it."""
+    return session.state
 
 
 def public_attributes(session: ChatSession) -> dict[str, object]:
