@@ -168,7 +168,7 @@ class _ReplyStream:
         self._status = 0
         self._rejected = False  # body kept for the error instead of decoded
         self._body = bytearray()  # the rejected body, at most MAX_ERROR_BODY_SIZE
-        self._chunks: list[bytes] = []  # fed, not yet decoded
+        self._pending = bytearray()  # fed, not yet decoded
         self._events: deque[ServerSentEvent] = deque()  # decoded, not yet returned
         self._headers: Headers = ()
         self._saw_bytes = False
@@ -204,7 +204,7 @@ class _ReplyStream:
             room = MAX_ERROR_BODY_SIZE - len(self._body)
             self._body += data[:room]
         else:
-            self._chunks.append(bytes(data))
+            self._pending += data
 
     def feed_eof(self) -> None:
         if self._eof:
@@ -246,10 +246,14 @@ class _ReplyStream:
                 event = self._convert(self._events.popleft())
                 if event is not None:
                     return event
-            elif self._chunks:
-                data = b"".join(self._chunks)
-                self._chunks.clear()
-                self._events.extend(self._decoder.feed(data))
+            elif self._pending:
+                # One line at a time: the decoder drops the events of a chunk
+                # that also holds an oversized line, and events must not
+                # depend on how the body was chunked.
+                end = self._pending.find(b"\n") + 1 or len(self._pending)
+                line = bytes(self._pending[:end])
+                del self._pending[:end]
+                self._events.extend(self._decoder.feed(line))
             elif not self._eof:
                 return NEED_DATA
             elif not self._closed:

@@ -291,6 +291,8 @@ def stream(
     session.receive_stream_start(status, headers)
     events: list[Event] = []
     for piece in [body] if pieces is None else pieces:
+        if session.state is not ChatState.STREAMING:
+            break  # a terminal event ended the stream; a driver closes it here
         session.receive_data(piece)
         events += drain(session)
     if session.state is ChatState.STREAMING:
