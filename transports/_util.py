@@ -1,4 +1,4 @@
-"""Boundary helpers shared by the adapters: exception mapping and secret scrubbing."""
+"""Helpers shared by adapters and drivers: exception mapping, secret scrubbing, defaults."""
 
 from __future__ import annotations
 
@@ -8,7 +8,26 @@ from contextlib import contextmanager
 
 from oaproto import TransportError
 
-__all__ = ["ExceptionMap", "amap_chunks", "map_chunks", "map_exceptions", "scrub"]
+__all__ = [
+    "CLEANUP_TIMEOUT",
+    "IDLE_TIMEOUT",
+    "REPLY_TIMEOUT",
+    "ExceptionMap",
+    "amap_chunks",
+    "map_chunks",
+    "map_exceptions",
+    "scrub",
+]
+
+#: Default longest wait for reply progress (a token, plugin step or final
+#: event), in seconds. Queue updates and keep-alive pings do not count: a
+#: cancelled message sends them forever (reference §2.5, §11).
+IDLE_TIMEOUT = 180.0
+#: Default longest time from opening a reply's stream to its final event, in seconds.
+REPLY_TIMEOUT = 600.0
+#: Default bound on each cleanup step (closing a stream, deleting the chat), in seconds.
+CLEANUP_TIMEOUT = 10.0
+
 
 #: Library exception type -> the oaproto error to raise instead; the first match wins.
 ExceptionMap = Mapping[type[BaseException], type[TransportError]]

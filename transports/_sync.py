@@ -1,0 +1,336 @@
+"""The chat driver ``ChatClient``, over any :class:`SyncTransport`.
+
+All protocol decisions are the core's (:class:`~oaproto.ChatSession`); this
+file only moves requests, responses and body chunks between it and the
+transport. ``_sync.py`` and ``_async.py`` mirror each other line for line: a
+test turns this file's twin into this file by unasync-style substitutions.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from types import TracebackType
+from typing import Any, TypeVar
+
+from oaproto import (
+    NEED_DATA,
+    Call,
+    ChatAPI,
+    ChatSession,
+    ChatState,
+    HttpRequest,
+    IncompleteReplyError,
+    LifecycleEvent,
+    LocalProtocolError,
+    NeedData,
+    Pending,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyUnfinished,
+    StreamEvent,
+    TransportError,
+    TransportTimeoutError,
+)
+from oaproto._config import ClientConfig  # not (yet) exported by oaproto
+
+from ._bounded_sync import close_bounded, next_chunk, send_bounded
+from ._protocols import SyncTransport
+from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT
+
+__all__ = ["ChatClient", "ReplyStream"]
+
+T = TypeVar("T")
+
+_STREAMING = frozenset({ChatState.OPENING, ChatState.STREAMING})
+
+
+class ChatClient:
+    """One chat, deleted when the ``with`` block ends.
+
+    Usage::
+
+        with ChatClient(transport, config) as chat:
+            print(chat.ask("Hello"))
+            with chat.reply("And then?") as events:
+                for event in events:
+                    ...
+
+    The chat is created by the first reply and deleted on leaving the block,
+    whatever ends it: an exception, ``break``, ``KeyboardInterrupt`` or
+    cancellation. A cleanup failure never replaces the original exception;
+    it is attached to it as a note.
+
+    Args:
+        transport: moves the bytes; the client does not close it.
+        config: where and how to reach the API.
+        idle_timeout: see :data:`IDLE_TIMEOUT`; ``None`` waits forever.
+        reply_timeout: see :data:`REPLY_TIMEOUT`; ``None`` waits forever.
+        cleanup_timeout: see :data:`CLEANUP_TIMEOUT`.
+        options: the reply options of :class:`~oaproto.ChatSession`
+            (``model_config_name``, ``sampling``, ``plugins``, ...).
+    """
+
+    def __init__(
+        self,
+        transport: SyncTransport,
+        config: ClientConfig,
+        *,
+        idle_timeout: float | None = IDLE_TIMEOUT,
+        reply_timeout: float | None = REPLY_TIMEOUT,
+        cleanup_timeout: float = CLEANUP_TIMEOUT,
+        **options: Any,
+    ) -> None:
+        self.session = ChatSession(config, **options)
+        self.api = ChatAPI(config)
+        self._transport = transport
+        self._timeouts = (_seconds(idle_timeout), _seconds(reply_timeout))  # (idle, reply)
+        self._cleanup_timeout = cleanup_timeout
+        self._stream: ExitStack | None = None  # the open reply stream's response
+
+    def __repr__(self) -> str:
+        return f"<ChatClient {self.session!r}>"
+
+    def __enter__(self) -> ChatClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.close()
+        except Exception as failure:
+            if exc is None:
+                raise
+            # Never replace the exception that ended the block: it says why.
+            exc.add_note(_cleanup_note(failure))
+
+    def close(self) -> None:
+        """Close an open reply stream, then delete the chat if this client created it.
+
+        Safe to call again after a failure: ``session.needs_cleanup`` stays
+        ``True`` until the server confirmed the deletion (2xx or 404).
+        """
+        stream, self._stream = self._stream, None
+        # The core's transition comes first and cannot be interrupted (httpcore#927).
+        request = self.session.delete_chat() if self.session.needs_cleanup else None
+        if request is None and self.session.state in _STREAMING:
+            self.session.abandon_stream()
+        try:
+            if stream is not None:
+                close_bounded(stream, self._cleanup_timeout)
+        finally:
+            if request is not None:
+                response = send_bounded(self._transport, request, self._cleanup_timeout)
+                self.session.receive_response(response)
+
+    def call(self, call: Call[T]) -> T:
+        """Run any API call, e.g. ``chat.call(chat.api.list_chats())``.
+
+        Raises:
+            APIError: an error status (typed: ``NotFoundError``, ``BusyError``...).
+            TransportError: the request could not be sent or answered.
+        """
+        return call.parse(self._transport.send(call.request))
+
+    def reply(self, content: str, **overrides: Any) -> ReplyStream:
+        """Post ``content`` (creating the chat first) and stream the assistant's reply.
+
+        A later ``reply()`` continues the chat after a completed reply.
+
+        Args:
+            content: the user's message.
+            overrides: reply options for this reply only, e.g. ``sampling=...``.
+
+        Returns:
+            A context manager to iterate; see :class:`ReplyStream`.
+        """
+        return ReplyStream(self, content, overrides)
+
+    def retry(self, **overrides: Any) -> ReplyStream:
+        """Stream a new reply to the last message (after ``ReplyFailed``, or to regenerate)."""
+        return ReplyStream(self, None, overrides)
+
+    def ask(self, content: str, **overrides: Any) -> str:
+        """Post ``content`` and return the reply's authoritative final text.
+
+        Raises:
+            ReplyError: the server ended generation with an error event.
+            IncompleteReplyError: the stream ended (or broke) before the reply did.
+            APIError: an error status (typed: ``BusyError``, ``AuthenticationError``...).
+            TransportTimeoutError: a timeout expired; TransportError: the connection failed.
+        """
+        with self.reply(content, **overrides) as events:
+            return events.text()
+
+    def _send(self, request: HttpRequest) -> LifecycleEvent:
+        return self.session.receive_response(self._transport.send(request))
+
+
+class ReplyStream:
+    """One reply's stream events, as a context manager: leaving it closes the stream.
+
+    Iterating yields ``Pending``, ``Token``, ``PluginIntermediate`` and
+    ``UnknownStreamEvent`` as they arrive, and finally exactly one
+    ``ReplyCompleted`` or ``ReplyFailed`` (also kept as :attr:`outcome`).
+    An empty stream of an already finished reply is resolved by fetching it.
+    Leaving early abandons the stream; the chat stays until the client's
+    block ends. Iteration raises the errors listed for :meth:`ChatClient.ask`.
+    """
+
+    def __init__(self, client: ChatClient, content: str | None, overrides: dict[str, Any]) -> None:
+        self._client = client
+        self._content = content
+        self._overrides = overrides
+        self._chunks: Iterator[bytes] | None = None  # the open body
+        self._broken: TransportError | None = None  # why the body ended early
+        self._deadlines = (math.inf, math.inf)  # (idle, reply)
+        #: The final event, once seen.
+        self.outcome: ReplyCompleted | ReplyFailed | None = None
+
+    def __enter__(self) -> ReplyStream:
+        client, session = self._client, self._client.session
+        if client._stream is not None:
+            raise LocalProtocolError("another reply stream of this chat is still open")
+        if self._content is not None:
+            if session.state is ChatState.IDLE:
+                client._send(session.create_chat())
+            client._send(session.post_prompter_message(self._content))
+        client._send(session.request_assistant_message(**self._overrides))
+        request = session.open_event_stream()
+        # Registered before opening: a failure below still closes it.
+        client._stream = stream = ExitStack()
+        try:
+            response = stream.enter_context(client._transport.open_stream(request))
+            session.receive_stream_start(response.status, response.headers)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._chunks = response.chunks
+        idle, total = client._timeouts
+        now = time.monotonic()
+        self._deadlines = (now + idle, now + total)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._close()
+        except Exception as failure:
+            if exc is None:
+                raise
+            # Never replace the exception that ended the block: it says why.
+            exc.add_note(_cleanup_note(failure))
+
+    def _close(self) -> None:
+        client = self._client
+        stream, client._stream = client._stream, None
+        if client.session.state in _STREAMING:
+            client.session.abandon_stream()  # the core first, then the connection
+        if stream is not None:
+            close_bounded(stream, client._cleanup_timeout)
+
+    def __iter__(self) -> ReplyStream:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        while self.outcome is None:
+            if self._chunks is None:
+                raise LocalProtocolError("use the stream in a with block: with chat.reply(...)")
+            event = self._next_event()
+            if event is NEED_DATA:
+                self._read(self._chunks)
+                continue
+            if isinstance(event, ReplyAlreadyFinished):
+                event = self._fetch()
+            if isinstance(event, ReplyCompleted | ReplyFailed):
+                self.outcome = event
+                self._close()  # release the connection now, not at the end of the block
+            elif not isinstance(event, Pending):
+                self._deadlines = (time.monotonic() + self._client._timeouts[0], self._deadlines[1])
+            return event
+        raise StopIteration
+
+    def text(self) -> str:
+        """Read the rest of the stream and return the reply's authoritative final text.
+
+        Raises:
+            ReplyError: the reply failed; plus the errors of iteration.
+        """
+        for _ in self:
+            pass
+        if isinstance(self.outcome, ReplyFailed):
+            raise self.outcome.to_exception()
+        assert self.outcome is not None  # iteration ends only after the final event
+        return self.outcome.text
+
+    def _next_event(self) -> StreamEvent | NeedData:
+        try:
+            return self._client.session.next_event()
+        except IncompleteReplyError as exc:
+            if self._broken is None:
+                raise
+            raise exc from self._broken
+
+    def _read(self, chunks: Iterator[bytes]) -> None:
+        session = self._client.session
+        try:
+            chunk = next_chunk(chunks, self._remaining())
+        except TransportTimeoutError:
+            raise
+        except TransportError as exc:
+            # A body that breaks off ends the stream: the core decides whether
+            # the reply was complete (an IncompleteReplyError if not).
+            self._broken, chunk = exc, None
+        if chunk is None:
+            session.receive_eof()
+        elif not chunk:
+            raise self._expired()
+        else:
+            session.receive_data(chunk)
+
+    def _fetch(self) -> ReplyCompleted | ReplyFailed:
+        self._close()
+        session = self._client.session
+        event = self._client._send(session.fetch_message())
+        if isinstance(event, ReplyCompleted | ReplyFailed):
+            return event
+        state = event.message.state if isinstance(event, ReplyUnfinished) else None
+        raise IncompleteReplyError(
+            f"the stream ended but the message is {state}",
+            partial_text=session.token_text,
+            message_id=session.assistant_message_id,
+        )
+
+    def _remaining(self) -> float:
+        remaining = min(self._deadlines) - time.monotonic()
+        if remaining <= 0:
+            raise self._expired()
+        return remaining
+
+    def _expired(self) -> TransportTimeoutError:
+        idle, total = self._client._timeouts
+        if self._deadlines[1] <= self._deadlines[0]:
+            reason = f"the reply took longer than reply_timeout={total} s"
+        else:
+            reason = f"no reply progress for idle_timeout={idle} s"
+        streamed = len(self._client.session.token_text)
+        return TransportTimeoutError(f"{reason} ({streamed} characters streamed)")
+
+
+def _seconds(timeout: float | None) -> float:
+    return math.inf if timeout is None else timeout
+
+
+def _cleanup_note(failure: Exception) -> str:
+    return f"oaproto cleanup failed too: {type(failure).__name__}: {failure}"
