@@ -7,7 +7,8 @@ move the bytes.
 
 from __future__ import annotations
 
-# --- errors and HTTP value objects (shared foundation) ---
+# --- errors, HTTP value objects, client configuration (shared foundation) ---
+from ._config import DEV_COOKIE_NAME, SECURE_COOKIE_NAME, ClientConfig, Dialect
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -86,6 +87,9 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "BusyError",
+    "ClientConfig",
+    "DEV_COOKIE_NAME",
+    "Dialect",
     "Headers",
     "HttpRequest",
     "HttpResponse",
@@ -95,6 +99,7 @@ __all__ = [
     "OAProtoError",
     "ProtocolError",
     "RemoteProtocolError",
+    "SECURE_COOKIE_NAME",
     "ReplyError",
     "SSELimitError",
     "TransportError",

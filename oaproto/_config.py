@@ -76,6 +76,16 @@ class ClientConfig:
             raise LocalProtocolError("base_url must not have a query or fragment")
         if self.token is not None and not _is_header_safe(self.token):
             raise LocalProtocolError("token contains characters that cannot be sent in a header")
+        if (
+            not _is_header_safe(self.cookie_name)
+            or "=" in self.cookie_name
+            or " " in self.cookie_name
+        ):
+            raise LocalProtocolError(
+                f"cookie_name is not a valid cookie name: {self.cookie_name!r}"
+            )
+        if not self.user_agent.isascii() or not self.user_agent.isprintable():
+            raise LocalProtocolError("user_agent must be printable ASCII")
 
     def auth_headers(self) -> Headers:
         """The headers that carry the credential (empty without a token)."""

@@ -24,6 +24,8 @@ __all__ = [
 
 JsonNumber = int | float | None
 
+_INT_FIELDS = frozenset({"top_k", "max_new_tokens"})
+
 _FIELD_NAMES = (
     "top_k",
     "top_p",
@@ -122,10 +124,19 @@ class SamplingParameters:
         if not isinstance(obj, dict):
             raise RemoteProtocolError(f"sampling_parameters is not an object: {obj!r:.80}")
         known = {name: obj[name] for name in _FIELD_NAMES if name in obj}
+        for name in _INT_FIELDS & known.keys():
+            known[name] = _integral(known[name])
         try:
             return cls(**known)
         except LocalProtocolError as exc:
             raise RemoteProtocolError(f"server sent unusable sampling_parameters: {exc}") from exc
+
+
+def _integral(value: object) -> object:
+    # pydantic coerces 50.0 to 50 for int fields, so a server may echo either form.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _preset(**values: Any) -> SamplingParameters:

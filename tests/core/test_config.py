@@ -183,3 +183,14 @@ def test_encode_json_is_compact_raw_utf8() -> None:
 )
 def test_quote_segment(value: str, quoted: str) -> None:
     assert quote_segment(value) == quoted
+
+
+@pytest.mark.parametrize("name", ["bad;name", "bad name", "a=b", "line\nbreak"])
+def test_cookie_name_must_be_a_valid_cookie_name(name: str) -> None:
+    with pytest.raises(LocalProtocolError, match="cookie_name"):
+        ClientConfig(cookie_name=name)
+
+
+def test_user_agent_must_be_printable_ascii() -> None:
+    with pytest.raises(LocalProtocolError, match="user_agent"):
+        ClientConfig(user_agent="evil\r\nx-injected: 1")

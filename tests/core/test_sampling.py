@@ -261,3 +261,11 @@ def test_every_quantized_name_has_a_q() -> None:
     for name, model in MODEL_CONFIGS.items():
         assert model.name == name
         assert model.quantized == ("q_" in name or name.endswith("q")), name
+
+
+def test_from_json_accepts_integral_floats_for_int_fields_only() -> None:
+    parsed = SamplingParameters.from_json({"top_k": 50.0, "max_new_tokens": 512.0, "top_p": 1.0})
+    assert parsed.top_k == 50
+    assert isinstance(parsed.top_k, int)
+    assert parsed.max_new_tokens == 512
+    assert isinstance(parsed.top_p, float)
