@@ -21,6 +21,7 @@ from oaproto import (
     ChatAPI,
     ChatSession,
     ChatState,
+    ClientConfig,
     HttpRequest,
     IncompleteReplyError,
     LifecycleEvent,
@@ -35,7 +36,6 @@ from oaproto import (
     TransportError,
     TransportTimeoutError,
 )
-from oaproto._config import ClientConfig  # not (yet) exported by oaproto
 
 from ._bounded_sync import close_bounded, next_chunk, send_bounded
 from ._protocols import SyncTransport
