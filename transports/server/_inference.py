@@ -1,0 +1,869 @@
+"""The inference server dialect: ``/chats/...``, ``/configs/...``, ``/auth/...``.
+
+Each operation follows its FastAPI route in OA ``inference/server`` (reference
+§3): the body is JSON-decoded first (a decode error is a 422 before anything
+else), then dependencies run (authentication, the rate limiter), then path,
+query and body are validated together (one 422 listing every error), then the
+route body runs with its own error handling (some routes turn every failure
+into an empty 500, some let errors escape as Starlette's plain-text 500).
+
+The web API (``_web.py``) calls the same operations the way the website's
+axios client calls the inference server, so both dialects share one store.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.message
+import math
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from oaproto._sampling import PRESETS
+
+from ._faults import Fault, FaultKind
+from ._json import BodyJSONError, loads
+from ._queueing import MessageChannel, QueueFullError
+from ._replies import (
+    Reply,
+    ReplyError,
+    inf_detail,
+    inf_empty,
+    inf_json,
+    inf_text500,
+    to_response,
+)
+from ._schemas import (
+    ASSISTANT_MESSAGE,
+    CHAT_UPDATE,
+    CREATE_CHAT,
+    MESSAGE_EVAL,
+    PLUGIN_ENTRY,
+    PROMPTER_MESSAGE,
+    REPORT,
+    VOTE,
+)
+from ._state import ServerState
+from ._store import HTTPError, Message, NoResultError
+from ._streaming import open_stream, write_events
+from ._validate import BOOL, STR, ErrorList, IntT, Model, Opt, Type, missing_error, validate
+
+__all__ = [
+    "Call",
+    "builtin_plugins",
+    "handle",
+    "match_route",
+    "op_assistant_message",
+    "op_create_chat",
+    "op_delete_chat",
+    "op_events",
+    "op_get_chat",
+    "op_get_message",
+    "op_list_chats",
+    "op_message_eval",
+    "op_model_configs",
+    "op_plugin_config",
+    "op_prompter_message",
+    "op_update_chat",
+    "op_vote",
+    "status_fault_reply",
+]
+
+_BUSY = "The server is currently busy. Please try again later."
+
+# ParameterConfig descriptions of the eight presets (OA routes/configs.py).
+_PRESET_DESCRIPTIONS = {
+    "k50": "Top-k sampling with k=50",
+    "k50-Creative": "Top-k sampling with k=50, higher temperature",
+    "k50-Precise": "Top-k sampling with k=50, low temperature",
+    "k50-Original": "Top-k sampling with k=50, highest temperature",
+    "k50-Plugins": "Top-k sampling with k=50 and temperature=0.35",
+    "nucleus9": "Nucleus sampling with p=0.9",
+    "typical2": "Typical sampling with p=0.2",
+    "typical3": "Typical sampling with p=0.3",
+}
+
+
+@dataclass(slots=True, kw_only=True)
+class Call:
+    """One request to an inference operation.
+
+    From HTTP, ``user_id`` is ``None`` and the credentials are checked. From
+    the web API it is the website's user (the ``TrustedClient`` the website
+    sends is always valid), and ``body`` is what axios would send.
+    """
+
+    state: ServerState
+    user_id: str | None = None
+    authorization: str | None = None
+    trusted_client: str | None = None
+    query: Sequence[tuple[str, str]] = ()
+    body: bytes = b""
+    content_type: str | None = "application/json"
+    faults: list[Fault] = field(default_factory=list)
+
+    def param(self, name: str) -> str | None:
+        """A query parameter; Starlette keeps the last of repeated values."""
+        value = None
+        for key, item in self.query:
+            if key == name:
+                value = item
+        return value
+
+
+class _NoBody:
+    pass
+
+
+_NO_BODY = _NoBody()
+
+
+def _body(call: Call) -> Any:
+    """FastAPI's body reading: JSON when the content type allows, else raw bytes."""
+    if not call.body:
+        return _NO_BODY
+    parse = not call.content_type
+    if call.content_type:
+        header = email.message.Message()
+        header["content-type"] = call.content_type
+        subtype = header.get_content_subtype()
+        parse = header.get_content_maintype() == "application" and (
+            subtype == "json" or subtype.endswith("+json")
+        )
+    if not parse:
+        return call.body
+    try:
+        value = loads(call.body)
+    except BodyJSONError as exc:
+        error = exc.error
+        detail = {
+            "loc": ["body", error.pos],
+            "msg": str(error),
+            "type": "value_error.jsondecode",
+            "ctx": {
+                "msg": error.msg,
+                "doc": error.doc,
+                "pos": error.pos,
+                "lineno": error.lineno,
+                "colno": error.colno,
+            },
+        }
+        raise ReplyError(inf_detail(422, [detail])) from None
+    except UnicodeDecodeError:
+        raise ReplyError(inf_detail(400, "There was an error parsing the body")) from None
+    return _NO_BODY if value is None else value
+
+
+def _validate_body(model: Model, body: Any, errors: ErrorList) -> dict[str, Any]:
+    if body is _NO_BODY:
+        errors.append(missing_error(("body",)))
+        return {}
+    result = validate(model, body, ("body",), errors)
+    return result if isinstance(result, dict) else {}
+
+
+def _raise_422(errors: ErrorList) -> None:
+    if errors:
+        raise ReplyError(inf_detail(422, errors))
+
+
+def _user(call: Call) -> str:
+    if call.user_id is not None:
+        return call.user_id
+    return call.state.auth.inference_user(call.authorization, call.trusted_client)
+
+
+def _query(call: Call, name: str, type_: Type, default: Any, errors: ErrorList) -> Any:
+    raw = call.param(name)
+    if raw is None:
+        return default
+    return validate(type_, raw, ("query", name), errors)
+
+
+# -- chats -----------------------------------------------------------------------
+
+
+async def _list_chats(call: Call) -> Reply:
+    user_id = _user(call)
+    errors: ErrorList = []
+    include_hidden = _query(call, "include_hidden", BOOL, False, errors)
+    limit = _query(call, "limit", Opt(IntT(gt=0, le=100)), 10, errors)
+    after = _query(call, "after", STR, None, errors)
+    before = _query(call, "before", STR, None, errors)
+    _raise_422(errors)
+    try:
+        after_id = base64.b64decode(after.encode()).decode() if after is not None else None
+        before_id = base64.b64decode(before.encode()).decode() if before is not None else None
+    except (binascii.Error, UnicodeError):
+        return inf_text500()  # the route decodes cursors unguarded
+    try:
+        chats = call.state.store.get_chats(
+            user_id,
+            include_hidden=include_hidden,
+            limit=limit + 1,
+            before=before_id,
+            after=after_id,
+        )
+    except HTTPError as exc:
+        return inf_detail(exc.status, exc.detail)
+    # Cursor logic copied from OA routes/chats.py list_chats.
+    num_rows = len(chats)
+    chats = chats if num_rows <= limit else chats[:-1]
+    chats = chats if before is None else chats[::-1]
+
+    def cursor(chat_id: str) -> str:
+        return base64.b64encode(chat_id.encode()).decode()
+
+    prev = nxt = None
+    if num_rows > 0:
+        if (num_rows > limit and before) or after:
+            prev = cursor(chats[0].id)
+        if num_rows > limit or before:
+            nxt = cursor(chats[-1].id)
+    else:
+        prev = after or None
+        nxt = before or None
+    return inf_json({"chats": [c.to_list_read() for c in chats], "next": nxt, "prev": prev})
+
+
+async def op_list_chats(call: Call) -> Reply:
+    """``GET /chats``."""
+    return await _reply(_list_chats(call))
+
+
+async def _create_chat(call: Call) -> Reply:
+    body = _body(call)
+    user_id = _user(call)
+    errors: ErrorList = []
+    _validate_body(CREATE_CHAT, body, errors)
+    _raise_422(errors)
+    return inf_json(call.state.store.create_chat(user_id).to_list_read())
+
+
+async def op_create_chat(call: Call) -> Reply:
+    """``POST /chats``."""
+    return await _reply(_create_chat(call))
+
+
+async def op_get_chat(call: Call, chat_id: str) -> Reply:
+    """``GET /chats/{chat_id}``."""
+
+    async def run() -> Reply:
+        user_id = _user(call)
+        try:
+            return inf_json(call.state.store.get_chat(user_id, chat_id).to_read())
+        except HTTPError as exc:
+            return inf_detail(exc.status, exc.detail)
+
+    return await _reply(run())
+
+
+async def op_delete_chat(call: Call, chat_id: str) -> Reply:
+    """``DELETE /chats/{chat_id}``: 200 with an empty body, 404 when unknown."""
+
+    async def run() -> Reply:
+        user_id = _user(call)
+        store = call.state.store
+        try:
+            chat = store.get_chat(user_id, chat_id)
+            message_ids = list(chat.messages)
+            store.delete_chat(user_id, chat_id)
+        except HTTPError as exc:
+            return inf_detail(exc.status, exc.detail)
+        for message_id in message_ids:
+            call.state.channels.pop(message_id, None)
+        return inf_empty(200)
+
+    return await _reply(run())
+
+
+async def op_update_chat(call: Call, chat_id: str) -> Reply:
+    """``PUT /chats/{chat_id}``: JSON ``null``; any failure is an empty 500."""
+
+    async def run() -> Reply:
+        body = _body(call)
+        user_id = _user(call)
+        errors: ErrorList = []
+        values = _validate_body(CHAT_UPDATE, body, errors)
+        _raise_422(errors)
+        try:
+            call.state.store.update_chat(user_id, chat_id, **values)
+        except Exception:  # noqa: BLE001 - the route's catch-all swallows even the 404
+            return inf_empty(500)
+        return inf_json(None)
+
+    return await _reply(run())
+
+
+# -- messages ----------------------------------------------------------------------
+
+
+async def op_prompter_message(call: Call, chat_id: str) -> Reply:
+    """``POST /chats/{chat_id}/prompter_message``."""
+
+    async def run() -> Reply:
+        body = _body(call)
+        user_id = _user(call)
+        errors: ErrorList = []
+        values = _validate_body(PROMPTER_MESSAGE, body, errors)
+        _raise_422(errors)
+        config = call.state.config
+        try:
+            message = call.state.store.add_prompter_message(
+                user_id,
+                chat_id,
+                parent_id=values["parent_id"],
+                content=values["content"],
+                message_max_length=config.message_max_length,
+                chat_max_messages=config.chat_max_messages,
+            )
+        except HTTPError as exc:
+            return inf_detail(exc.status, exc.detail)
+        except NoResultError:
+            return inf_empty(500)
+        return inf_json(message.to_read())
+
+    return await _reply(run())
+
+
+def _model_config_error(state: ServerState, name: str) -> str | None:
+    allowed = state.config.allowed_model_config_names
+    if allowed != "*" and name not in allowed.split(","):
+        return f"Model {name} not in allowed models: {allowed}"
+    if name not in state.model_configs:
+        return f"Model {name} not found"
+    return None
+
+
+def _work_parameters(state: ServerState, values: dict[str, Any]) -> dict[str, Any]:
+    config = state.model_configs[values["model_config_name"]]
+    return {
+        "model_config": {
+            "model_id": config.model_id,
+            "max_input_length": config.max_input_length,
+            "max_total_length": config.max_total_length,
+            "quantized": config.quantized,
+        },
+        "sampling_parameters": values["sampling_parameters"],
+        "do_sample": True,
+        "seed": state.rng.randint(0, 0xFFFF_FFFF_FFFF_FFFF - 1),
+        "system_prompt": values["system_prompt"],
+        "user_profile": values["user_profile"],
+        "user_response_instructions": values["user_response_instructions"],
+        "plugins": values["plugins"],
+        "plugin_max_depth": 4,
+    }
+
+
+async def op_assistant_message(call: Call, chat_id: str) -> Reply:
+    """``POST /chats/{chat_id}/assistant_message`` (the URL's chat id is unused)."""
+
+    async def run() -> Reply:
+        state = call.state
+        body = _body(call)
+        user_id = _user(call)
+        # The rate limiter counts before validation (§5.3); over the limit its
+        # broken 429 callback ends as Starlette's plain 500.
+        if state.rate_limited(user_id):
+            return inf_text500()
+        errors: ErrorList = []
+        values = _validate_body(ASSISTANT_MESSAGE, body, errors)
+        _raise_422(errors)
+        problem = _model_config_error(state, values["model_config_name"])
+        if problem is not None:
+            return inf_detail(422, problem)
+        config = state.model_configs[values["model_config_name"]]
+        try:
+            message = state.store.initiate_assistant_message(
+                user_id,
+                parent_id=values["parent_id"],
+                work_parameters=_work_parameters(state, values),
+                worker_compat_hash=config.compat_hash,
+                model_config_name=config.name,
+                chat_max_messages=state.config.chat_max_messages,
+            )
+        except HTTPError as exc:
+            return inf_detail(exc.status, exc.detail)
+        except NoResultError:
+            return inf_empty(500)
+        state.channels[message.id] = MessageChannel(state.config.message_queue_expire)
+        generation = tuple(f for f in call.faults if f.kind is not FaultKind.STATUS)
+        hold = 0.0
+        for fault in generation:
+            if fault.kind is FaultKind.QUEUE:
+                hold = max(hold, fault.value)
+            elif fault.kind is FaultKind.NEVER_END:
+                hold = math.inf
+        if generation:
+            state.generation_faults[message.id] = generation
+        try:
+            state.work_queue.enqueue(message.id, hold=hold)
+        except QueueFullError:
+            # The message was already committed: it stays pending for ever.
+            state.generation_faults.pop(message.id, None)
+            return inf_detail(503, _BUSY)
+        return inf_json(message.to_read())
+
+    return await _reply(run())
+
+
+async def op_get_message(call: Call, chat_id: str, message_id: str) -> Reply:
+    """``GET /chats/{chat_id}/messages/{message_id}``: unknown ids are a plain 500."""
+
+    async def run() -> Reply:
+        user_id = _user(call)
+        try:
+            message = call.state.store.get_message(user_id, chat_id, message_id)
+        except NoResultError:
+            return inf_text500()
+        return inf_json(message.to_read())
+
+    return await _reply(run())
+
+
+async def op_events(call: Call, chat_id: str, message_id: str) -> Reply | Message:
+    """``GET .../events``: an error reply, a 204, or the message to stream."""
+
+    async def run() -> Reply | Message:
+        user_id = _user(call)
+        try:
+            message = call.state.store.get_message(user_id, chat_id, message_id)
+        except NoResultError:
+            return inf_text500()
+        # The role check comes before the finished check (§3.2).
+        if message.role != "assistant":
+            return inf_detail(400, "Only assistant messages can be streamed.")
+        if message.has_finished:
+            return Reply(204)  # FastAPI 0.88 drops the body of a 204 HTTPException
+        return message
+
+    try:
+        return await run()
+    except ReplyError as exc:
+        return exc.reply
+
+
+async def _vote(call: Call, message_id: str) -> Reply:
+    body = _body(call)
+    user_id = _user(call)
+    errors: ErrorList = []
+    values = _validate_body(VOTE, body, errors)
+    _raise_422(errors)
+    try:
+        call.state.store.update_score(user_id, message_id, values["score"])
+    except Exception:  # noqa: BLE001 - even the 400 "Invalid score" is swallowed (§3.2)
+        return inf_empty(500)
+    return inf_empty(200)
+
+
+async def op_vote(call: Call, chat_id: str, message_id: str) -> Reply:
+    """``POST .../votes``: the chat id is ignored."""
+    return await _reply(_vote(call, message_id))
+
+
+async def _message_eval(call: Call, message_id: str) -> Reply:
+    body = _body(call)
+    user_id = _user(call)
+    errors: ErrorList = []
+    values = _validate_body(MESSAGE_EVAL, body, errors)
+    _raise_422(errors)
+    try:
+        call.state.store.add_message_eval(user_id, message_id, values["inferior_message_ids"])
+    except Exception:  # noqa: BLE001 - the route's catch-all: empty 500
+        return inf_empty(500)
+    return inf_empty(200)
+
+
+async def op_message_eval(call: Call, chat_id: str, message_id: str) -> Reply:
+    """``POST .../message_evals``."""
+    return await _reply(_message_eval(call, message_id))
+
+
+async def _report(call: Call, message_id: str) -> Reply:
+    body = _body(call)
+    user_id = _user(call)
+    errors: ErrorList = []
+    values = _validate_body(REPORT, body, errors)
+    _raise_422(errors)
+    try:
+        call.state.store.add_report(
+            user_id, message_id, report_type=values["report_type"], reason=values["reason"]
+        )
+    except Exception:  # noqa: BLE001 - the route's catch-all: empty 500
+        return inf_empty(500)
+    return inf_empty(200)
+
+
+async def op_report(call: Call, chat_id: str, message_id: str) -> Reply:
+    """``POST .../reports``."""
+    return await _reply(_report(call, message_id))
+
+
+# -- configs -------------------------------------------------------------------------
+
+
+async def op_model_configs(call: Call) -> Reply:
+    """``GET /configs/model_configs`` (no auth): every served name, eight presets each."""
+    allowed = call.state.config.allowed_model_config_names
+    presets = [
+        {
+            "name": name,
+            "description": _PRESET_DESCRIPTIONS.get(name, ""),
+            "sampling_parameters": params.to_json(),
+        }
+        for name, params in PRESETS.items()
+    ]
+    return inf_json(
+        [
+            {"name": name, "description": "", "parameter_configs": presets}
+            for name in call.state.model_configs
+            if allowed == "*" or name in allowed.split(",")
+        ]
+    )
+
+
+_PLUGIN_NAME = "lorem_facts"
+
+
+def _plugin_config(base_url: str) -> dict[str, Any]:
+    # A stand-in for OA's built-in plugins: this server has only one, of its own.
+    return {
+        "schema_version": "v1",
+        "name_for_model": "Lorem Facts",
+        "name_for_human": "Lorem Facts",
+        "description_for_human": "Looks up a made-up fact (oaproto reference server).",
+        "description_for_model": "Returns a made-up fact about the topic it is given.",
+        "api": {
+            "type": "openapi",
+            "url": "openapi.json",
+            "has_user_authentication": False,
+            "is_user_authenticated": False,
+        },
+        "auth": {"type": "none"},
+        "logo_url": None,
+        "contact_email": None,
+        "legal_info_url": None,
+        "endpoints": None,
+    }
+
+
+def builtin_plugins(state: ServerState) -> list[dict[str, Any]]:
+    """``GET /configs/builtin_plugins``: entries with ``trusted: true``."""
+    url = f"{state.base_url}/plugins/{_PLUGIN_NAME}/ai-plugin.json"
+    return [
+        {
+            "url": url,
+            "enabled": True,
+            "plugin_config": _plugin_config(state.base_url),
+            "trusted": True,
+        }
+    ]
+
+
+async def op_plugin_config(call: Call) -> Reply:
+    """``POST /configs/plugin_config``: only this server's own plugin can be fetched."""
+
+    async def run() -> Reply:
+        body = _body(call)
+        errors: ErrorList = []
+        values = _validate_body(PLUGIN_ENTRY, body, errors)
+        _raise_422(errors)
+        known = {entry["url"]: entry for entry in builtin_plugins(call.state)}
+        if values["url"] not in known:
+            return inf_detail(404, "Plugin not found")
+        return inf_json(
+            {
+                "url": values["url"],
+                "enabled": values["enabled"],
+                "plugin_config": known[values["url"]]["plugin_config"],
+                "trusted": False,
+            }
+        )
+
+    return await _reply(run())
+
+
+# -- auth ------------------------------------------------------------------------------
+
+
+async def _auth_route(call: Call, name: str) -> Reply:
+    state = call.state
+    if name == "check":
+        return inf_json(_user(call))
+    if name == "providers":
+        return inf_json(["debug"] if state.config.allow_debug_auth else [])
+    if name == "refresh":
+        # Never succeeds on the real server either (§11).
+        return inf_detail(401, "Invalid token")
+    errors: ErrorList = []
+    if name == "login":
+        username = _query(call, "username", STR, None, errors)
+        if username is None and not errors:
+            errors.append(missing_error(("query", "username")))
+        state_param = _query(call, "state", STR, "{}", errors)
+        _raise_422(errors)
+        location = f"{state.base_url}/auth/callback/debug?code={username}&state={state_param}"
+        return inf_detail(302, "Found", (("location", location),))
+    if name == "callback":
+        code = _query(call, "code", STR, None, errors)
+        if code is None and not errors:
+            errors.append(missing_error(("query", "code")))
+        _raise_422(errors)
+        if not state.config.allow_debug_auth:
+            return inf_detail(403, "Debug auth is not allowed")
+        if not code:
+            return inf_detail(400, "Username is required")
+        access, refresh = state.auth.issue_debug_tokens(code)
+        return inf_json(
+            {
+                "access_token": {"access_token": access, "token_type": "bearer"},
+                "refresh_token": {"access_token": refresh, "token_type": "refresh"},
+            }
+        )
+    # trusted
+    if call.trusted_client is None:
+        return inf_detail(401, "Missing token")
+    user_id = state.auth.inference_user(None, call.trusted_client)
+    return inf_json(
+        {
+            "id": user_id,
+            "provider": "website",
+            "provider_account_id": user_id,
+            "display_name": user_id,
+            "deleted": False,
+        }
+    )
+
+
+async def _reply(operation: Awaitable[Reply]) -> Reply:
+    try:
+        return await operation
+    except ReplyError as exc:
+        return exc.reply
+
+
+# -- routing ---------------------------------------------------------------------------
+
+Handler = Callable[[Call, dict[str, str]], Awaitable[Reply | Message]]
+
+_SEG = r"(?P<{}>[^/]+)"
+
+
+def _route(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\{(\w+)\}", lambda m: _SEG.format(m.group(1)), pattern) + "$")
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
+    ("GET", _route("/chats"), "list_chats", lambda c, p: op_list_chats(c)),
+    ("POST", _route("/chats"), "create_chat", lambda c, p: op_create_chat(c)),
+    ("GET", _route("/chats/{chat_id}"), "get_chat", lambda c, p: op_get_chat(c, p["chat_id"])),
+    (
+        "DELETE",
+        _route("/chats/{chat_id}"),
+        "delete_chat",
+        lambda c, p: op_delete_chat(c, p["chat_id"]),
+    ),
+    (
+        "PUT",
+        _route("/chats/{chat_id}"),
+        "update_chat",
+        lambda c, p: op_update_chat(c, p["chat_id"]),
+    ),
+    (
+        "POST",
+        _route("/chats/{chat_id}/prompter_message"),
+        "prompter_message",
+        lambda c, p: op_prompter_message(c, p["chat_id"]),
+    ),
+    (
+        "POST",
+        _route("/chats/{chat_id}/assistant_message"),
+        "assistant_message",
+        lambda c, p: op_assistant_message(c, p["chat_id"]),
+    ),
+    (
+        "GET",
+        _route("/chats/{chat_id}/messages/{message_id}"),
+        "message",
+        lambda c, p: op_get_message(c, p["chat_id"], p["message_id"]),
+    ),
+    (
+        "GET",
+        _route("/chats/{chat_id}/messages/{message_id}/events"),
+        "events",
+        lambda c, p: op_events(c, p["chat_id"], p["message_id"]),
+    ),
+    (
+        "POST",
+        _route("/chats/{chat_id}/messages/{message_id}/votes"),
+        "vote",
+        lambda c, p: op_vote(c, p["chat_id"], p["message_id"]),
+    ),
+    (
+        "POST",
+        _route("/chats/{chat_id}/messages/{message_id}/message_evals"),
+        "message_eval",
+        lambda c, p: op_message_eval(c, p["chat_id"], p["message_id"]),
+    ),
+    (
+        "POST",
+        _route("/chats/{chat_id}/messages/{message_id}/reports"),
+        "report",
+        lambda c, p: op_report(c, p["chat_id"], p["message_id"]),
+    ),
+    ("GET", _route("/configs/model_configs"), "models", lambda c, p: op_model_configs(c)),
+    (
+        "GET",
+        _route("/configs/builtin_plugins"),
+        "plugins",
+        lambda c, p: _const(inf_json(builtin_plugins(c.state))),
+    ),
+    ("POST", _route("/configs/plugin_config"), "plugin_config", lambda c, p: op_plugin_config(c)),
+    (
+        "GET",
+        _route("/plugins/{name}/ai-plugin.json"),
+        "plugins",
+        lambda c, p: _const(
+            inf_json(_plugin_config(c.state.base_url))
+            if p["name"] == _PLUGIN_NAME
+            else inf_detail(404, "Not Found")
+        ),
+    ),
+    ("GET", _route("/auth/check"), "auth", lambda c, p: _reply(_auth_route(c, "check"))),
+    ("GET", _route("/auth/providers"), "auth", lambda c, p: _reply(_auth_route(c, "providers"))),
+    ("GET", _route("/auth/refresh"), "auth", lambda c, p: _reply(_auth_route(c, "refresh"))),
+    ("GET", _route("/auth/login/debug"), "auth", lambda c, p: _reply(_auth_route(c, "login"))),
+    (
+        "GET",
+        _route("/auth/callback/debug"),
+        "auth",
+        lambda c, p: _reply(_auth_route(c, "callback")),
+    ),
+    ("POST", _route("/auth/trusted"), "auth", lambda c, p: _reply(_auth_route(c, "trusted"))),
+]
+
+
+async def _const(reply: Reply) -> Reply:
+    return reply
+
+
+def match_route(method: str, path: str) -> tuple[str, Handler | None, dict[str, str], bool]:
+    """``(step, handler, path params, path_known)`` for an inference request.
+
+    ``handler`` is ``None`` when nothing matches; ``path_known`` then says
+    whether the path exists under another method (405) or not at all (404).
+    """
+    path_known = False
+    for route_method, pattern, step, handler in _ROUTES:
+        match = pattern.match(path)
+        if match is None:
+            continue
+        if route_method == method or (route_method == "GET" and method == "HEAD"):
+            return step, handler, match.groupdict(), True
+        path_known = True
+    return "other", None, {}, path_known
+
+
+def status_fault_reply(step: str, status: int) -> Reply:
+    """What the inference server sends for an injected status at ``step``.
+
+    The real body where one exists (§1.4, §3.2), else FastAPI's default
+    ``{"detail": <reason phrase>}``.
+    """
+    if status == 500:
+        return inf_text500()
+    if status == 503 and step == "assistant_message":
+        return inf_detail(503, _BUSY)
+    if status == 413 and step == "prompter_message":
+        return inf_detail(413, "Message content exceeds max length")
+    if status == 413 and step == "assistant_message":
+        return inf_detail(413, "Maximum number of messages reached for this chat")
+    if status == 429:
+        # What fastapi-limiter meant to send (the deployed callback was broken, §5.3).
+        return inf_detail(
+            429, "Too Many Requests. Retry After 60 seconds.", (("retry-after", "60"),)
+        )
+    if status == 204:
+        return Reply(204)
+    return inf_detail(status, _reason(status))
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+_CORS_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+
+
+def _cors_preflight(request: web.Request, origin: str) -> web.Response:
+    # Starlette's CORSMiddleware with allow_origins=["*"] and credentials (§11).
+    response = web.Response(status=200, text="OK")
+    response.headers["vary"] = "Origin"
+    response.headers["access-control-allow-origin"] = origin
+    response.headers["access-control-allow-methods"] = _CORS_METHODS
+    response.headers["access-control-max-age"] = "600"
+    response.headers["access-control-allow-credentials"] = "true"
+    requested = request.headers.get("access-control-request-headers")
+    if requested:
+        response.headers["access-control-allow-headers"] = requested
+    return response
+
+
+def cors_headers(request: web.Request) -> tuple[tuple[str, str], ...]:
+    """Headers a simple cross-origin request gets (§11)."""
+    if "origin" not in request.headers:
+        return ()
+    return (
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-credentials", "true"),
+    )
+
+
+async def handle(
+    request: web.Request, state: ServerState, faults: list[Fault]
+) -> web.StreamResponse:
+    """Answer one inference-dialect HTTP request."""
+    origin = request.headers.get("origin")
+    if (
+        origin is not None
+        and request.method == "OPTIONS"
+        and "access-control-request-method" in request.headers
+    ):
+        return _cors_preflight(request, origin)
+    _step, handler, params, path_known = match_route(request.method, request.path)
+    if handler is None:
+        reply = (
+            inf_detail(405, "Method Not Allowed") if path_known else inf_detail(404, "Not Found")
+        )
+        return _with_cors(request, to_response(reply))
+    call = Call(
+        state=state,
+        authorization=request.headers.get("authorization"),
+        trusted_client=request.headers.get("trustedclient"),
+        query=list(request.query.items()),
+        body=await request.read(),
+        content_type=request.headers.get("content-type"),
+        faults=faults,
+    )
+    result = await handler(call, params)
+    if isinstance(result, Reply):
+        return _with_cors(request, to_response(result))
+    response = await open_stream(request, dialect="inference", extra_headers=cors_headers(request))
+    await write_events(request, response, state, result, faults)
+    return response
+
+
+def _with_cors(request: web.Request, response: web.Response) -> web.Response:
+    for name, value in cors_headers(request):
+        response.headers[name] = value
+    return response

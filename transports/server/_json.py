@@ -1,0 +1,165 @@
+"""The three JSON encodings on the wire.
+
+- Inference server bodies: FastAPI's ``json.dumps(..., ensure_ascii=False,
+  separators=(",", ":"))``: compact, raw UTF-8 (reference §3.2).
+- Web API bodies: the same data after axios parsed it and Next.js re-serialised
+  it with ``JSON.stringify`` (§1.1): compact and raw UTF-8 too, but numbers are
+  JavaScript doubles (``1.0`` -> ``1``, integers above 2**53 rounded) and
+  integer-like object keys come first.
+- SSE data: pydantic v1 ``.json()``: default ``json.dumps`` separators and
+  ``ensure_ascii=True`` (§2.2).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["UNDEFINED", "BodyJSONError", "inference_json", "js_json", "loads", "sse_json"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
+_MAX_SAFE = 2**53
+
+
+class _Undefined(enum.Enum):
+    UNDEFINED = "undefined"
+
+    def __repr__(self) -> str:
+        return "undefined"
+
+
+#: JavaScript's ``undefined``: ``JSON.stringify`` drops such object keys
+#: and writes ``null`` for such array items.
+UNDEFINED = _Undefined.UNDEFINED
+
+
+class BodyJSONError(ValueError):
+    """Raised by :func:`loads` for what FastAPI reports as a ``jsondecode`` 422."""
+
+    def __init__(self, error: json.JSONDecodeError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _reject_constant(name: str) -> Any:
+    # Python accepts NaN/Infinity; no client sends them and echoing them back
+    # would produce invalid JSON, so treat them as a decode error.
+    raise ValueError(f"invalid constant {name}")
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse request JSON as Starlette does (bytes: UTF-8/16/32 detected).
+
+    Raises:
+        BodyJSONError: the text is not JSON.
+        UnicodeDecodeError: the bytes are not valid Unicode.
+    """
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise BodyJSONError(exc) from exc
+    except ValueError as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            raise
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        raise BodyJSONError(json.JSONDecodeError(str(exc), text, 0)) from exc
+
+
+def inference_json(obj: Any) -> bytes:
+    """FastAPI's response encoding.
+
+    Raises:
+        UnicodeEncodeError: a string holds a lone surrogate (FastAPI fails the
+            same way, which becomes a plain 500).
+    """
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def sse_json(obj: Any) -> str:
+    """pydantic v1 ``.json()``: one line, ``", "``/``": "`` separators, ASCII only."""
+    return json.dumps(obj)
+
+
+def _js_number(value: float) -> str:
+    # ECMAScript Number::toString, from the shortest round-trip digits.
+    if math.isnan(value) or math.isinf(value):
+        return "null"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    digits_tuple = Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(str(d) for d in digits_tuple.digits)
+    exponent = digits_tuple.exponent
+    assert isinstance(exponent, int)
+    k = len(digits)
+    n = exponent + k  # value = 0.d1d2...dk * 10**n
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        e = n - 1
+        mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
+        text = f"{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + text
+
+
+def _js_string(value: str) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    # JSON.stringify escapes lone surrogates (well-formed JSON.stringify, ES2019).
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _js_keys(obj: dict[str, Any]) -> list[str]:
+    # JavaScript objects list array-index keys first, ascending, then the rest
+    # in insertion order; JSON.parse then JSON.stringify keeps that order.
+    index_keys = [k for k in obj if _ARRAY_INDEX.fullmatch(k) and int(k) < 2**32 - 1]
+    index_keys.sort(key=int)
+    seen = set(index_keys)
+    return index_keys + [k for k in obj if k not in seen]
+
+
+def _js_encode(obj: Any, out: list[str]) -> None:
+    if obj is UNDEFINED:
+        out.append("null")
+    elif obj is None or obj is True or obj is False:
+        out.append("null" if obj is None else ("true" if obj else "false"))
+    elif isinstance(obj, int):
+        out.append(str(obj) if abs(obj) <= _MAX_SAFE else _js_number(float(obj)))
+    elif isinstance(obj, float):
+        out.append(_js_number(obj))
+    elif isinstance(obj, str):
+        out.append(_js_string(obj))
+    elif isinstance(obj, list | tuple):
+        out.append("[")
+        for index, item in enumerate(obj):
+            if index:
+                out.append(",")
+            _js_encode(item, out)
+        out.append("]")
+    elif isinstance(obj, dict):
+        out.append("{")
+        keys = [key for key in _js_keys(obj) if obj[key] is not UNDEFINED]
+        for index, key in enumerate(keys):
+            if index:
+                out.append(",")
+            out.append(_js_string(str(key)))
+            out.append(":")
+            _js_encode(obj[key], out)
+        out.append("}")
+    else:  # pragma: no cover - only JSON values reach here
+        raise TypeError(f"not a JSON value: {type(obj).__name__}")
+
+
+def js_json(obj: Any) -> bytes:
+    """``JSON.stringify(obj)`` as Node.js would send it (UTF-8)."""
+    out: list[str] = []
+    _js_encode(obj, out)
+    return "".join(out).encode("utf-8")

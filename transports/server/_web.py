@@ -1,0 +1,423 @@
+"""The web API dialect: ``/api/chat/...`` as the Next.js routes serve it.
+
+Each route is a transcription of OA ``website/src/pages/api/chat/*.ts``
+(reference §1): Next.js parses the body, ``withoutRole`` answers 403 without
+a session, ``isSSRChatEnabled`` 404 when chat is off, then the route calls the
+inference server through axios and turns the outcome into its own answer. The
+inference server here is this server's own inference operations, called with
+exactly the path, query and JSON body axios would send, so both dialects
+share one store and every error travels the same path it did in production.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from aiohttp import web
+
+from ._faults import Fault
+from ._inference import Call, match_route
+from ._inference import status_fault_reply as inf_status_fault_reply
+from ._json import UNDEFINED, js_json
+from ._replies import Reply, to_response, web_empty, web_json, web_text
+from ._state import ServerState
+from ._store import Message
+from ._streaming import open_stream, write_events
+
+__all__ = ["WEB_ROUTES", "handle", "status_fault_reply", "web_step"]
+
+_SOMETHING_WENT_WRONG = "Something went wrong"
+
+
+def _internal_error() -> Reply:
+    """Next.js ``sendError(res, 500, "Internal Server Error")``: no content type."""
+    return web_text(500, "Internal Server Error")
+
+
+class _UncaughtError(Exception):
+    """An exception nothing in the route catches: Next.js answers a plain 500."""
+
+
+# -- JavaScript semantics the routes rely on ---------------------------------------
+
+
+def _js_string(value: Any) -> str:
+    """``String(value)``, as a template literal formats an id into a path."""
+    if value is UNDEFINED:
+        return "undefined"
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return js_json(value).decode()
+    if isinstance(value, list):
+        return ",".join("" if v is None or v is UNDEFINED else _js_string(v) for v in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
+def _destructure(body: Any, *names: str) -> tuple[list[Any], dict[str, Any]]:
+    """``const {a, b, ...rest} = body``: the named values and the rest.
+
+    Raises:
+        _UncaughtError: ``body`` is ``null`` (a TypeError in JavaScript).
+    """
+    if body is None:
+        raise _UncaughtError("cannot destructure null")
+    if isinstance(body, dict):
+        props: dict[str, Any] = dict(body)
+    elif isinstance(body, str):
+        props = {str(i): ch for i, ch in enumerate(body)}
+    elif isinstance(body, list):
+        props = {str(i): v for i, v in enumerate(body)}
+    else:  # numbers and booleans have no own properties
+        props = {}
+    values = [props.pop(name, UNDEFINED) for name in names]
+    return values, props
+
+
+def _truthy(value: Any) -> bool:
+    if value is UNDEFINED or value is None:
+        return False
+    if isinstance(value, float) and value != value:  # NaN
+        return False
+    return bool(value) or isinstance(value, list | dict)
+
+
+def _query_value(request: web.Request, name: str) -> Any:
+    """``req.query[name]``: a string, an array for repeated keys, or undefined."""
+    values = request.query.getall(name, [])
+    if not values:
+        return UNDEFINED
+    return values[0] if len(values) == 1 else list(values)
+
+
+# -- the inference server, as axios sees it --------------------------------------------
+
+
+@dataclass(slots=True)
+class _Upstream:
+    """An axios outcome: ``ok`` and the parsed data, or the error response."""
+
+    status: int
+    data: Any
+    stream: Message | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def _axios_data(body: bytes) -> Any:
+    # axios' default transformResponse: JSON.parse a non-empty text, else keep it.
+    text = body.decode("utf-8", "replace")
+    if not text:
+        return ""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+async def _upstream(
+    state: ServerState,
+    user_id: str,
+    method: str,
+    path: str,
+    *,
+    query: list[tuple[str, str]] | None = None,
+    data: Any = UNDEFINED,
+    faults: list[Fault] | None = None,
+) -> _Upstream:
+    """Call an inference operation the way ``OasstInferenceClient.request`` does."""
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in path):
+        raise _UncaughtError("Request path contains unescaped characters")  # Node's own check
+    call = Call(
+        state=state,
+        user_id=user_id,
+        query=query or [],
+        # JSON.stringify(undefined) sends no body at all.
+        body=b"" if data is UNDEFINED else js_json(data),
+        content_type="application/json",
+        faults=faults or [],
+    )
+    _, handler, params, path_known = match_route(method, unquote(path))
+    if handler is None:
+        detail = "Method Not Allowed" if path_known else "Not Found"
+        return _Upstream(405 if path_known else 404, {"detail": detail})
+    result = await handler(call, params)
+    if isinstance(result, Message):
+        return _Upstream(200, "", stream=result)
+    return _Upstream(result.status, _axios_data(result.body))
+
+
+def _message_error(outcome: _Upstream) -> Reply:
+    """The catch block of prompter/assistant_message: ``{message: detail}`` (§1.3 shape 4)."""
+    data = outcome.data
+    if data is None:
+        raise _UncaughtError("cannot read properties of null")  # data.detail on null
+    detail = data.get("detail") if isinstance(data, dict) else None
+    return web_json(
+        {"message": detail if detail is not None else _SOMETHING_WENT_WRONG}, outcome.status
+    )
+
+
+# -- routes ------------------------------------------------------------------------------
+
+
+async def _index(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+    """``/api/chat``: list, read, create, update, delete."""
+    method = request.method
+    data: Any = UNDEFINED
+    if method == "GET":
+        chat_id = _query_value(request, "chat_id")
+        if _truthy(chat_id):
+            outcome = await _upstream(state, user_id, "GET", f"/chats/{_js_string(chat_id)}")
+            # get_chat returns null on 404 and swallows every other error.
+            data = outcome.data if outcome.ok else UNDEFINED
+        else:
+            params = [("limit", "20")]  # PAGE_SIZE; a client's limit is ignored
+            for name in ("before", "after", "include_hidden"):
+                value = _query_value(request, name)
+                if _truthy(value):
+                    params.append((name, _js_string(value)))
+            outcome = await _upstream(state, user_id, "GET", "/chats", query=params)
+            if not outcome.ok:
+                raise _UncaughtError("list failed")
+            data = outcome.data
+    elif method == "POST":
+        outcome = await _upstream(state, user_id, "POST", "/chats", data="")
+        if not outcome.ok:
+            raise _UncaughtError("create failed")
+        data = outcome.data
+    elif method == "DELETE":
+        chat_id = _query_value(request, "chat_id")
+        outcome = await _upstream(state, user_id, "DELETE", f"/chats/{_js_string(chat_id)}")
+        if not outcome.ok:
+            raise _UncaughtError("delete failed")
+        return web_empty(200)
+    elif method == "PUT":
+        (chat_id,), rest = _destructure(body, "chat_id")
+        outcome = await _upstream(state, user_id, "PUT", f"/chats/{_js_string(chat_id)}", data=rest)
+        if not outcome.ok:
+            raise _UncaughtError("update failed")
+        return web_empty(200)
+    if _truthy(data):
+        return web_json(data)
+    return web_empty(404)
+
+
+def _message_route(kind: str) -> _Route:
+    async def route(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+        try:
+            (chat_id,), rest = _destructure(body, "chat_id")
+        except _UncaughtError:
+            return web_empty(500)  # a non-axios error inside the try: empty 500
+        outcome = await _upstream(
+            state,
+            user_id,
+            "POST",
+            f"/chats/{_js_string(chat_id)}/{kind}",
+            data=rest,
+            faults=request.get("oaproto.faults"),
+        )
+        if outcome.ok:
+            return web_json(outcome.data)
+        return _message_error(outcome)
+
+    return route
+
+
+async def _message(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+    chat_id = _js_string(_query_value(request, "chat_id"))
+    message_id = _js_string(_query_value(request, "message_id"))
+    outcome = await _upstream(state, user_id, "GET", f"/chats/{chat_id}/messages/{message_id}")
+    if not outcome.ok:
+        raise _UncaughtError("message failed")
+    return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
+
+
+async def _vote(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+    (chat_id, message_id, score), _ = _destructure(body, "chat_id", "message_id", "score")
+    # [-1, 0, 1].includes(score): SameValueZero, so 1.0 counts and "1" or true do not.
+    if isinstance(score, bool) or not isinstance(score, int | float) or score not in (-1, 0, 1):
+        return web_text(400, "Invalid score")
+    path = f"/chats/{_js_string(chat_id)}/messages/{_js_string(message_id)}/votes"
+    outcome = await _upstream(state, user_id, "POST", path, data={"score": score})
+    if not outcome.ok:
+        raise _UncaughtError("vote failed")
+    return web_json(outcome.data)
+
+
+async def _message_eval(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+    (chat_id, message_id, inferior), _ = _destructure(
+        body, "chat_id", "message_id", "inferior_message_ids"
+    )
+    path = f"/chats/{_js_string(chat_id)}/messages/{_js_string(message_id)}/message_evals"
+    outcome = await _upstream(state, user_id, "POST", path, data={"inferior_message_ids": inferior})
+    if not outcome.ok:
+        raise _UncaughtError("message_eval failed")
+    return web_json(outcome.data)
+
+
+async def _models(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+    outcome = await _upstream(state, user_id, "GET", "/configs/model_configs")
+    if not outcome.ok:
+        raise _UncaughtError("models failed")
+    return web_json(outcome.data)
+
+
+async def _plugins(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+    outcome = await _upstream(state, user_id, "GET", "/configs/builtin_plugins")
+    if not outcome.ok:
+        raise _UncaughtError("plugins failed")
+    return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
+
+
+async def _plugin_config(
+    request: web.Request, state: ServerState, user_id: str, body: Any
+) -> Reply:
+    (plugin,), _ = _destructure(body, "plugin")
+    outcome = await _upstream(state, user_id, "POST", "/configs/plugin_config", data=plugin)
+    if not outcome.ok:
+        raise _UncaughtError("plugin_config failed")
+    return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
+
+
+_Route = Callable[[web.Request, ServerState, str, Any], Awaitable[Reply]]
+
+#: path -> (route, checks ENABLE_CHAT); events is handled apart (it streams).
+WEB_ROUTES: dict[str, tuple[_Route | None, bool]] = {
+    "/api/chat": (_index, True),
+    "/api/chat/prompter_message": (_message_route("prompter_message"), True),
+    "/api/chat/assistant_message": (_message_route("assistant_message"), True),
+    "/api/chat/events": (None, True),
+    "/api/chat/message": (_message, True),
+    "/api/chat/vote": (_vote, True),
+    "/api/chat/message_eval": (_message_eval, True),
+    "/api/chat/models": (_models, True),
+    "/api/chat/plugins": (_plugins, False),
+    "/api/chat/plugin_config": (_plugin_config, False),
+}
+
+
+def web_step(method: str, path: str, query: Any) -> str:
+    """The step name of a web request."""
+    if path == "/api/chat":
+        if method == "GET":
+            return "get_chat" if query.get("chat_id") else "list_chats"
+        return {"POST": "create_chat", "PUT": "update_chat", "DELETE": "delete_chat"}.get(
+            method, "other"
+        )
+    name = path.rsplit("/", 1)[-1]
+    return {"plugins": "plugins", "models": "models"}.get(name, name)
+
+
+def status_fault_reply(step: str, status: int) -> Reply:
+    """What the website sends for an injected status at ``step``.
+
+    prompter/assistant_message wrap the inference detail as ``{"message": ...}``
+    (§1.3 shape 4); elsewhere 500 is Next's plain text, 400/403/404 are empty,
+    and other codes carry their reason phrase as text without a content type.
+    """
+    if step in ("prompter_message", "assistant_message"):
+        upstream = inf_status_fault_reply(step, status)
+        data = _axios_data(upstream.body)
+        detail = data.get("detail") if isinstance(data, dict) else None
+        if status == 500 or detail is None:
+            detail = _SOMETHING_WENT_WRONG
+        return web_json({"message": detail}, status)
+    if status == 500:
+        return _internal_error()
+    if status in (204, 400, 403, 404):
+        return web_empty(status)
+    from http import HTTPStatus
+
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return web_text(status, phrase)
+
+
+# -- Next.js request handling --------------------------------------------------------------
+
+
+def _parse_body(request: web.Request, raw: bytes, limit: int) -> Any:
+    """Next.js' default body parser (§1.1).
+
+    Raises:
+        _RepliedError: 413 for a body over the limit, 400 for invalid JSON.
+    """
+    if len(raw) > limit:
+        raise _RepliedError(
+            web_text(413, "Body exceeded 1mb limit", reason="Body exceeded 1mb limit")
+        )
+    content_type = request.headers.get("content-type", "text/plain")
+    media = content_type.split(";", 1)[0].strip().lower()
+    text = raw.decode("utf-8", "replace")
+    if media in ("application/json", "application/ld+json"):
+        if not text:
+            return {}
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise _RepliedError(web_text(400, "Invalid JSON", reason="Invalid JSON")) from None
+    if media == "application/x-www-form-urlencoded":
+        parsed = parse_qs(text, keep_blank_values=True)
+        return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
+    return text
+
+
+class _RepliedError(Exception):
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+
+
+async def handle(
+    request: web.Request, state: ServerState, faults: list[Fault]
+) -> web.StreamResponse:
+    """Answer one web-dialect HTTP request."""
+    route, checks_chat = WEB_ROUTES[request.path]
+    try:
+        body = _parse_body(request, await request.read(), state.config.body_limit)
+    except _RepliedError as replied:
+        return to_response(replied.reply)
+    user_id = state.auth.web_user(
+        request.headers.getall("cookie", []), request.headers.get("authorization")
+    )
+    if user_id is None:
+        return to_response(web_empty(403))  # withoutRole: no (valid) session
+    if checks_chat and not state.config.chat_enabled:
+        return to_response(web_empty(404))
+    try:
+        if route is None:
+            return await _events(request, state, user_id, faults)
+        return to_response(await route(request, state, user_id, body))
+    except _UncaughtError:
+        return to_response(_internal_error())
+
+
+async def _events(
+    request: web.Request, state: ServerState, user_id: str, faults: list[Fault]
+) -> web.StreamResponse:
+    chat_id = _js_string(_query_value(request, "chat_id"))
+    message_id = _js_string(_query_value(request, "message_id"))
+    outcome = await _upstream(
+        state, user_id, "GET", f"/chats/{chat_id}/messages/{message_id}/events"
+    )
+    if not outcome.ok:
+        raise _UncaughtError("events failed")  # axios throws before anything is piped
+    if outcome.stream is None:
+        # 204 upstream (finished message): 200 and an empty piped body (§2.5).
+        return to_response(web_empty(200))
+    response = await open_stream(request, dialect="web")
+    await write_events(request, response, state, outcome.stream, faults)
+    return response
