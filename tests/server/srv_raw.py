@@ -211,3 +211,113 @@ def stream(
         yield connection, connection.response_head(timeout)
     finally:
         connection.close()
+
+
+# -- chat flows ------------------------------------------------------------------
+
+
+def expect_head(response: RawResponse, status: int, headers: Sequence[tuple[str, str]]) -> None:
+    """Assert the status and the exact header block (names and order; date/server any value)."""
+    assert response.status == status, (response.status, response.body[:300])
+    names = response.header_names
+    assert names[:2] == ["date", "server"], names
+    rest = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers[2:]]
+    assert rest == list(headers), rest
+
+
+def json_head(body: bytes, content_type: str = "application/json") -> list[tuple[str, str]]:
+    """The headers of a complete JSON response with ``body``."""
+    return [("content-length", str(len(body))), ("content-type", content_type)]
+
+
+def new_chat(port: int, headers: Sequence[tuple[str, str]] = ()) -> str:
+    response = request(port, "POST", "/chats", json_body={}, headers=headers)
+    assert response.status == 200, response.body
+    chat_id: str = response.json()["id"]
+    return chat_id
+
+
+def prompter(
+    port: int,
+    chat_id: str,
+    content: str = "Hello there",
+    parent_id: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    response = request(
+        port,
+        "POST",
+        f"/chats/{chat_id}/prompter_message",
+        json_body={"parent_id": parent_id, "content": content},
+        headers=headers,
+    )
+    assert response.status == 200, response.body
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def assistant(
+    port: int,
+    chat_id: str,
+    parent_id: str,
+    model: str = "_lorem",
+    headers: Sequence[tuple[str, str]] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    response = request(
+        port,
+        "POST",
+        f"/chats/{chat_id}/assistant_message",
+        json_body={"parent_id": parent_id, "model_config_name": model, **extra},
+        headers=headers,
+    )
+    assert response.status == 200, response.body
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def conversation(
+    port: int,
+    *,
+    model: str = "_lorem",
+    content: str = "Hello there",
+    fault: str | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A chat with one prompter and one assistant message (``fault``: on the assistant request)."""
+    chat_id = new_chat(port, headers)
+    first = prompter(port, chat_id, content, headers=headers)
+    extra = [("x-oaproto-fault", fault)] if fault else []
+    reply = assistant(port, chat_id, first["id"], model, headers=[*headers, *extra])
+    return chat_id, first, reply
+
+
+def events_path(chat_id: str, message_id: str) -> str:
+    return f"/chats/{chat_id}/messages/{message_id}/events"
+
+
+def read_stream(
+    port: int,
+    path: str,
+    *,
+    params: Sequence[tuple[str, str]] | None = None,
+    headers: Sequence[tuple[str, str]] = (),
+    timeout: float = DEFAULT_TIMEOUT,
+) -> RawResponse:
+    """Open a stream and read it to its end (bounded by ``timeout``)."""
+    with stream(port, path, params=params, headers=headers, timeout=timeout) as (conn, head):
+        for _ in conn.iter_chunks(head, timeout):
+            pass
+        head.raw = bytes(conn.raw)
+        return head
+
+
+def data_chunks(chunks: Sequence[bytes]) -> list[bytes]:
+    """The chunks that are events (pings left out)."""
+    return [chunk for chunk in chunks if not chunk.startswith(b": ping")]
+
+
+def event_json(chunk: bytes) -> dict[str, Any]:
+    assert chunk.startswith(b"data: ") and chunk.endswith(b"\r\n\r\n"), chunk
+    data: dict[str, Any] = json.loads(chunk[6:-4])
+    return data

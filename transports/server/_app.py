@@ -1,8 +1,9 @@
-"""The aiohttp application: one catch-all route, a middleware and a header hook.
+"""The aiohttp application: one catch-all route and a header hook.
 
-The middleware classifies each request (dialect and step), records it, picks
+The dispatcher classifies each request (dialect and step), records it, picks
 its faults (rules plus the ``x-oaproto-fault`` header), applies the ones that
-act before the handler (slow headers, injected status) and passes the rest on.
+act before any handling (slow headers, injected status) and passes the rest
+to the dialect's handler.
 The header hook makes every response's header block look like the real
 servers' (§11): lower-case names, ``date`` and ``server`` first, body headers
 last, and no content type where Next.js would send none.
@@ -11,20 +12,18 @@ last, and no content type where Next.js would send none.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from . import _inference, _web
 from ._faults import FAULT_HEADER, Fault, FaultKind, FaultSpecError, parse_header
 from ._recording import RecordedRequest
-from ._replies import NO_CONTENT_TYPE, to_response, web_text
+from ._replies import to_response, web_text
 from ._state import ServerState
 
 __all__ = ["STATE_KEY", "make_app"]
 
 STATE_KEY = web.AppKey("oaproto_state", ServerState)
-FAULTS_KEY = "oaproto.faults"
 
 _FIRST = ("date", "server")
 _LAST = ("content-length", "content-type", "transfer-encoding")
@@ -37,10 +36,7 @@ def _classify(request: web.Request) -> tuple[str, str]:
     return "inference", step
 
 
-@web.middleware
-async def _middleware(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
+async def _dispatch(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     dialect, step = _classify(request)
     body = await request.read()
@@ -66,33 +62,25 @@ async def _middleware(
             record.status = 400
             return to_response(web_text(400, f"bad {FAULT_HEADER} header: {exc}"))
     record.faults = tuple(f.to_spec() for f in faults)
-    request[FAULTS_KEY] = faults
     delay = sum(f.value for f in faults if f.kind is FaultKind.SLOW_HEADERS)
     if delay:
         await state.sleep_or_close(delay)
     status = next((f for f in faults if f.kind is FaultKind.STATUS), None)
+    response: web.StreamResponse
     if status is not None:
         module = _web if dialect == "web" else _inference
-        response: web.StreamResponse = to_response(
-            module.status_fault_reply(step, int(status.value))
-        )
+        response = to_response(module.status_fault_reply(step, int(status.value)))
+    elif dialect == "web":
+        response = await _web.handle(request, state, faults)
     else:
-        response = await handler(request)
+        response = await _inference.handle(request, state, faults)
     record.status = response.status
     return response
 
 
-async def _dispatch(request: web.Request) -> web.StreamResponse:
-    state = request.app[STATE_KEY]
-    faults: list[Fault] = request.get(FAULTS_KEY, [])
-    if request.path in _web.WEB_ROUTES:
-        return await _web.handle(request, state, faults)
-    return await _inference.handle(request, state, faults)
-
-
 async def _shape_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
-    if response.get(NO_CONTENT_TYPE):
+    if getattr(response, "oaproto_no_content_type", False):
         headers.popall("content-type", None)
     items = [(name.lower(), value) for name, value in headers.items()]
     ordered = (
@@ -113,9 +101,7 @@ def make_app(state: ServerState) -> web.Application:
     """The application serving both dialects from ``state``."""
     # Next.js enforces its own 1 MiB limit (as a 413 with its text); the
     # inference server has none, so aiohttp's limit is lifted well above both.
-    app = web.Application(
-        middlewares=[_middleware], client_max_size=max(64 << 20, state.config.body_limit * 2)
-    )
+    app = web.Application(client_max_size=max(64 << 20, state.config.body_limit * 2))
     app[STATE_KEY] = state
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     app.on_response_prepare.append(_shape_headers)

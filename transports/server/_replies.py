@@ -16,7 +16,8 @@ from aiohttp import web
 from ._json import inference_json, js_json
 
 __all__ = [
-    "NO_CONTENT_TYPE",
+    "BareResponse",
+    "BareStreamResponse",
     "Reply",
     "ReplyError",
     "inf_detail",
@@ -29,8 +30,17 @@ __all__ = [
     "web_text",
 ]
 
-#: Response key asking the prepare hook to drop aiohttp's default content type.
-NO_CONTENT_TYPE = "oaproto.no_content_type"
+
+class BareResponse(web.Response):
+    """A response sent without any content type (aiohttp would add one)."""
+
+    oaproto_no_content_type = True
+
+
+class BareStreamResponse(web.StreamResponse):
+    """A streamed response sent without any content type."""
+
+    oaproto_no_content_type = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +109,11 @@ def web_text(status: int, text: str, *, reason: str | None = None) -> Reply:
 
 def to_response(reply: Reply) -> web.Response:
     """The aiohttp response for ``reply``."""
-    response = web.Response(status=reply.status, body=reply.body, reason=reply.reason)
+    bare = reply.content_type is None and bool(reply.body)
+    kind = BareResponse if bare else web.Response
+    response = kind(status=reply.status, body=reply.body, reason=reply.reason)
     for name, value in reply.headers:
         response.headers[name] = value
     if reply.content_type is not None:
         response.headers["content-type"] = reply.content_type
-    elif reply.body:
-        response[NO_CONTENT_TYPE] = True
     return response

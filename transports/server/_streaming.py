@@ -35,7 +35,7 @@ from ._faults import (
     FaultKind,
 )
 from ._queueing import MessageChannel
-from ._replies import NO_CONTENT_TYPE
+from ._replies import BareStreamResponse
 from ._state import ServerState
 from ._store import Message, MessageState, utcnow
 
@@ -100,12 +100,12 @@ async def open_stream(
     into a response on which it set no header at all (§2.1), so only what the
     HTTP layer adds (date, server, chunked encoding) goes out.
     """
-    response = web.StreamResponse(status=200)
     if dialect == "inference":
+        response = web.StreamResponse(status=200)
         for name, value in INFERENCE_SSE_HEADERS:
             response.headers[name] = value
     else:
-        response[NO_CONTENT_TYPE] = True
+        response = BareStreamResponse(status=200)
     for name, value in extra_headers:
         response.headers[name] = value
     response.enable_chunked_encoding()

@@ -171,7 +171,9 @@ def _message_error(outcome: _Upstream) -> Reply:
 # -- routes ------------------------------------------------------------------------------
 
 
-async def _index(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+async def _index(
+    request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
+) -> Reply:
     """``/api/chat``: list, read, create, update, delete."""
     method = request.method
     data: Any = UNDEFINED
@@ -214,7 +216,9 @@ async def _index(request: web.Request, state: ServerState, user_id: str, body: A
 
 
 def _message_route(kind: str) -> _Route:
-    async def route(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+    async def route(
+        request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
+    ) -> Reply:
         try:
             (chat_id,), rest = _destructure(body, "chat_id")
         except _UncaughtError:
@@ -225,7 +229,7 @@ def _message_route(kind: str) -> _Route:
             "POST",
             f"/chats/{_js_string(chat_id)}/{kind}",
             data=rest,
-            faults=request.get("oaproto.faults"),
+            faults=faults,
         )
         if outcome.ok:
             return web_json(outcome.data)
@@ -234,7 +238,9 @@ def _message_route(kind: str) -> _Route:
     return route
 
 
-async def _message(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+async def _message(
+    request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
+) -> Reply:
     chat_id = _js_string(_query_value(request, "chat_id"))
     message_id = _js_string(_query_value(request, "message_id"))
     outcome = await _upstream(state, user_id, "GET", f"/chats/{chat_id}/messages/{message_id}")
@@ -243,7 +249,9 @@ async def _message(request: web.Request, state: ServerState, user_id: str, body:
     return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
 
 
-async def _vote(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+async def _vote(
+    request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
+) -> Reply:
     (chat_id, message_id, score), _ = _destructure(body, "chat_id", "message_id", "score")
     # [-1, 0, 1].includes(score): SameValueZero, so 1.0 counts and "1" or true do not.
     if isinstance(score, bool) or not isinstance(score, int | float) or score not in (-1, 0, 1):
@@ -255,7 +263,9 @@ async def _vote(request: web.Request, state: ServerState, user_id: str, body: An
     return web_json(outcome.data)
 
 
-async def _message_eval(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+async def _message_eval(
+    request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
+) -> Reply:
     (chat_id, message_id, inferior), _ = _destructure(
         body, "chat_id", "message_id", "inferior_message_ids"
     )
@@ -266,14 +276,18 @@ async def _message_eval(request: web.Request, state: ServerState, user_id: str, 
     return web_json(outcome.data)
 
 
-async def _models(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+async def _models(
+    request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
+) -> Reply:
     outcome = await _upstream(state, user_id, "GET", "/configs/model_configs")
     if not outcome.ok:
         raise _UncaughtError("models failed")
     return web_json(outcome.data)
 
 
-async def _plugins(request: web.Request, state: ServerState, user_id: str, body: Any) -> Reply:
+async def _plugins(
+    request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
+) -> Reply:
     outcome = await _upstream(state, user_id, "GET", "/configs/builtin_plugins")
     if not outcome.ok:
         raise _UncaughtError("plugins failed")
@@ -281,7 +295,7 @@ async def _plugins(request: web.Request, state: ServerState, user_id: str, body:
 
 
 async def _plugin_config(
-    request: web.Request, state: ServerState, user_id: str, body: Any
+    request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
 ) -> Reply:
     (plugin,), _ = _destructure(body, "plugin")
     outcome = await _upstream(state, user_id, "POST", "/configs/plugin_config", data=plugin)
@@ -290,7 +304,7 @@ async def _plugin_config(
     return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
 
 
-_Route = Callable[[web.Request, ServerState, str, Any], Awaitable[Reply]]
+_Route = Callable[[web.Request, ServerState, str, Any, list[Fault]], Awaitable[Reply]]
 
 #: path -> (route, checks ENABLE_CHAT); events is handled apart (it streams).
 WEB_ROUTES: dict[str, tuple[_Route | None, bool]] = {
@@ -400,7 +414,7 @@ async def handle(
     try:
         if route is None:
             return await _events(request, state, user_id, faults)
-        return to_response(await route(request, state, user_id, body))
+        return to_response(await route(request, state, user_id, body, faults))
     except _UncaughtError:
         return to_response(_internal_error())
 
