@@ -318,6 +318,7 @@ def data_chunks(chunks: Sequence[bytes]) -> list[bytes]:
 
 
 def event_json(chunk: bytes) -> dict[str, Any]:
-    assert chunk.startswith(b"data: ") and chunk.endswith(b"\r\n\r\n"), chunk
+    assert chunk.startswith(b"data: "), chunk
+    assert chunk.endswith(b"\r\n\r\n"), chunk
     data: dict[str, Any] = json.loads(chunk[6:-4])
     return data

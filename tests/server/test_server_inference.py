@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from srv_api import ThreadedServer
 from srv_raw import (
     conversation,
     events_path,
@@ -19,7 +20,6 @@ from srv_raw import (
 )
 
 from oaproto._sampling import MODEL_CONFIGS
-from oaproto.transports.server import ThreadedServer
 
 TEXT_500 = b"Internal Server Error"
 TEXT_500_HEAD = [("content-length", "21"), ("content-type", "text/plain; charset=utf-8")]
@@ -88,12 +88,16 @@ def test_create_chat_is_a_chat_list_read(oa_server: ThreadedServer) -> None:
     response = request(oa_server.port, "POST", "/chats", json_body={})
     data = response.json()
     assert list(data) == CHAT_LIST_KEYS
-    assert data["title"] is None and data["hidden"] is False and data["allow_data_use"] is True
+    assert data["title"] is None
+    assert data["hidden"] is False
+    assert data["allow_data_use"] is True
     assert data["active_thread_tail_message_id"] is None
     assert data["created_at"] == data["modified_at"]
-    assert "T" in data["created_at"] and not data["created_at"].endswith("Z")
+    assert "T" in data["created_at"]
+    assert not data["created_at"].endswith("Z")
     expect_json(response, 200, data)
-    assert len(data["id"]) == 36 and data["id"][14] == "7"  # uuid7
+    assert len(data["id"]) == 36
+    assert data["id"][14] == "7"
 
 
 @pytest.mark.parametrize("body", [b"{}", b'""', b"[]"])
@@ -220,7 +224,7 @@ def test_get_chat_and_unknown_or_foreign_chat(oa_server_factory: Any) -> None:
     server = oa_server_factory(tokens={"tok-a": "alice", "tok-b": "bob"})
     alice = [("authorization", "Bearer tok-a")]
     bob = [("authorization", "Bearer tok-b")]
-    chat_id, first, _ = conversation(server.port, headers=alice)
+    chat_id, _first, _ = conversation(server.port, headers=alice)
     response = request(server.port, "GET", f"/chats/{chat_id}", headers=alice)
     data = response.json()
     assert list(data) == [*CHAT_LIST_KEYS, "messages"]
@@ -286,8 +290,10 @@ def test_prompter_message_is_manual_and_titles_the_chat(oa_server: ThreadedServe
     )
     data = response.json()
     assert list(data) == MESSAGE_KEYS
-    assert data["role"] == "prompter" and data["state"] == "manual"
-    assert data["work_parameters"] is None and data["content"] == "héllo ✓"
+    assert data["role"] == "prompter"
+    assert data["state"] == "manual"
+    assert data["work_parameters"] is None
+    assert data["content"] == "héllo ✓"
     assert "héllo ✓".encode() in response.body  # raw UTF-8, no \u escapes
     expect_json(response, 200, data)
     chat = request(port, "GET", f"/chats/{chat_id}").json()
@@ -366,7 +372,9 @@ def test_assistant_message_is_pending_with_work_parameters(oa_server: ThreadedSe
     )
     data = response.json()
     assert list(data) == MESSAGE_KEYS
-    assert data["role"] == "assistant" and data["state"] == "pending" and data["content"] is None
+    assert data["role"] == "assistant"
+    assert data["state"] == "pending"
+    assert data["content"] is None
     params = data["work_parameters"]
     assert list(params) == [
         "model_config",
@@ -396,7 +404,8 @@ def test_assistant_message_is_pending_with_work_parameters(oa_server: ThreadedSe
     }
     assert b'"temperature":1.0' in response.body
     assert 0 <= params["seed"] <= 2**64 - 2
-    assert params["system_prompt"] == "Be brief" and params["plugin_max_depth"] == 4
+    assert params["system_prompt"] == "Be brief"
+    assert params["plugin_max_depth"] == 4
     expect_json(response, 200, data)
 
 
@@ -576,7 +585,8 @@ def test_events_of_a_finished_message_is_a_bare_204(oa_server: ThreadedServer) -
     response = request(port, "GET", events_path(chat_id, reply["id"]))
     expect_head(response, 204, [])
     assert response.body == b""
-    assert response.raw.endswith(b"\r\n\r\n") and b"content-length" not in response.raw
+    assert response.raw.endswith(b"\r\n\r\n")
+    assert b"content-length" not in response.raw
 
 
 @pytest.mark.oa_server(token_delay=0)
@@ -685,11 +695,13 @@ def test_configs_need_no_auth_and_plugins(oa_server: ThreadedServer) -> None:
     port = oa_server.port
     assert request(port, "GET", "/configs/model_configs").status == 200
     plugins = request(port, "GET", "/configs/builtin_plugins").json()
-    assert plugins[0]["trusted"] is True and plugins[0]["url"].startswith(oa_server.url)
+    assert plugins[0]["trusted"] is True
+    assert plugins[0]["url"].startswith(oa_server.url)
     entry = request(
         port, "POST", "/configs/plugin_config", json_body={"url": plugins[0]["url"]}
     ).json()
-    assert entry["plugin_config"] == plugins[0]["plugin_config"] and entry["trusted"] is False
+    assert entry["plugin_config"] == plugins[0]["plugin_config"]
+    assert entry["trusted"] is False
     expect_detail(
         request(port, "POST", "/configs/plugin_config", json_body={"url": "http://x/y.json"}),
         404,
@@ -717,7 +729,8 @@ def test_cors(oa_server: ThreadedServer) -> None:
             ("access-control-request-headers", "authorization"),
         ],
     )
-    assert preflight.status == 200 and preflight.body == b"OK"
+    assert preflight.status == 200
+    assert preflight.body == b"OK"
     assert preflight.header("access-control-allow-origin") == "https://example.org"
     assert preflight.header("access-control-allow-credentials") == "true"
     assert preflight.header("access-control-allow-headers") == "authorization"

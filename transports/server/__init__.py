@@ -7,7 +7,7 @@ workers, request recording for tests, and faults selectable at start, at run
 time, or per request.
 
 Run it with ``oaproto serve``, embed it with :class:`ReferenceServer` (async)
-or :func:`run_in_thread` (sync), or use the ``oa_server`` pytest fixture.
+or :func:`run_in_thread` / :class:`SyncServer` (sync), or use the ``oa_server`` pytest fixture.
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ from ._faults import (
     FaultSpecError,
 )
 from ._recording import RecordedRequest
-from ._runner import OPEN_MODE_WARNING, ReferenceServer, ThreadedServer, run_in_thread
+from ._runner import (
+    OPEN_MODE_WARNING,
+    ReferenceServer,
+    SyncServer,
+    ThreadedServer,
+    run_in_thread,
+)
 from ._state import ECHO_MODEL_NAME
 
 __all__ = [
@@ -57,6 +63,7 @@ __all__ = [
     "RecordedRequest",
     "ReferenceServer",
     "ServerConfig",
+    "SyncServer",
     "ThreadMessage",
     "ThreadedServer",
     "run_in_thread",

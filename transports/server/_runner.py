@@ -20,7 +20,13 @@ from ._recording import RecordedRequest
 from ._state import ServerState
 from ._worker import WorkerPool
 
-__all__ = ["OPEN_MODE_WARNING", "ReferenceServer", "ThreadedServer", "run_in_thread"]
+__all__ = [
+    "OPEN_MODE_WARNING",
+    "ReferenceServer",
+    "SyncServer",
+    "ThreadedServer",
+    "run_in_thread",
+]
 
 _log = logging.getLogger("oaproto.server")
 _T = TypeVar("_T")
@@ -296,6 +302,19 @@ class ThreadedServer:
 
     def __repr__(self) -> str:
         return f"ThreadedServer({self._server!r})"
+
+
+class SyncServer(ThreadedServer):
+    """A :class:`ThreadedServer` built from a configuration; starts on ``with``.
+
+    ``with SyncServer(ServerConfig(token_delay=0)) as server: server.url``.
+    Arguments are those of :class:`ReferenceServer`.
+    """
+
+    def __init__(
+        self, config: ServerConfig | None = None, *, warn_open_mode: bool = True, **overrides: Any
+    ) -> None:
+        super().__init__(ReferenceServer(config, warn_open_mode=warn_open_mode, **overrides))
 
 
 def run_in_thread(
