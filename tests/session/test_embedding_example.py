@@ -1,0 +1,121 @@
+"""docs/examples/blocking_socket.py, the embedding guide's driver, run over real loopback HTTP.
+
+The server is the reference server (``oa_server`` fixture from
+``transports/pytest_plugin.py``), in both dialects, on the happy path and
+with injected faults: whatever happens, the example deletes the chat.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from oaproto import (
+    BusyError,
+    ClientConfig,
+    Dialect,
+    IncompleteReplyError,
+    ReplyError,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "blocking_socket.py"
+DIALECTS = [Dialect.WEB, Dialect.INFERENCE]
+
+
+def _example() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("blocking_socket_example", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(server: Any, dialect: Dialect, prompt: str = "Hello there") -> str:
+    text: str = _example().run(ClientConfig(base_url=server.url, dialect=dialect), prompt)
+    return text
+
+
+def _chat_was_deleted(server: Any) -> None:
+    assert server.chats() == []
+    assert len(server.deleted_chat_ids) == 1
+    assert server.requests[-1].method == "DELETE"
+
+
+def test_example_is_under_60_lines() -> None:
+    assert len(EXAMPLE.read_text(encoding="utf-8").splitlines()) < 60
+
+
+def test_example_uses_only_socket_and_oaproto_for_io() -> None:
+    tree = ast.parse(EXAMPLE.read_text(encoding="utf-8"))
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            modules.add(node.module or "")
+    assert modules == {"socket", "urllib.parse", "oaproto"}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_example_chats_with_the_reference_server(
+    oa_server: Any, dialect: Dialect, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _run(oa_server, dialect)
+    assert text
+    printed = capsys.readouterr().out
+    # The tokens join to the final text up to the whitespace the worker strips
+    # (§2.3 quirk 4), unless the reply finished before the stream opened.
+    assert printed.strip() in (text, "")
+    steps = [request.step for request in oa_server.requests]
+    assert steps[:4] == ["create_chat", "prompter_message", "assistant_message", "events"]
+    assert steps[-1] == "delete_chat"
+    _chat_was_deleted(oa_server)
+
+
+@pytest.mark.oa_server(token_delay=0.02)
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_example_streams_tokens_as_they_arrive(
+    oa_server: Any, dialect: Dialect, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _run(oa_server, dialect)
+    assert capsys.readouterr().out.strip() == text
+    _chat_was_deleted(oa_server)
+
+
+@pytest.mark.oa_server(token_delay=0)
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_example_fetches_an_already_finished_reply(oa_server: Any, dialect: Dialect) -> None:
+    # The stream request is answered 204 / 200-empty, late enough for the
+    # reply to be complete: a message that finished before the stream (§2.5).
+    oa_server.faults.add("slow-headers=0.3", step="events")
+    oa_server.faults.add("status=204", step="events")
+    text = _run(oa_server, dialect)
+    assert text
+    steps = [request.step for request in oa_server.requests]
+    assert steps[3:6] == ["events", "message", "delete_chat"]
+    _chat_was_deleted(oa_server)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize(
+    ("fault", "step", "error"),
+    [
+        ("status=503", "assistant_message", BusyError),
+        ("error-after-tokens=2", None, ReplyError),
+        ("close-after-tokens=2", "events", IncompleteReplyError),
+        ("invalid-json", "events", IncompleteReplyError),
+    ],
+)
+def test_example_deletes_the_chat_whatever_fails(
+    oa_server: Any, dialect: Dialect, fault: str, step: str | None, error: type[Exception]
+) -> None:
+    oa_server.faults.add(fault, step=step)
+    with pytest.raises(error):
+        _run(oa_server, dialect)
+    _chat_was_deleted(oa_server)
