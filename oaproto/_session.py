@@ -112,6 +112,12 @@ class ReplyOptions:
     def with_changes(self, **overrides: Any) -> ReplyOptions:
         """A copy with some options replaced.
 
+        Args:
+            overrides: field names of this class and their new values.
+
+        Returns:
+            A new ``ReplyOptions``; this one is unchanged.
+
         Raises:
             LocalProtocolError: an unknown option name, or a value of the wrong type.
         """
