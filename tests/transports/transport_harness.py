@@ -1,0 +1,159 @@
+"""Shared pieces of the transport conformance suite (imported by its tests and conftest).
+
+``Harness`` runs one scenario against every adapter: the blocking drivers
+directly, the asynchronous ones through an anyio blocking portal (an event
+loop in a helper thread, asyncio or trio), so each scenario is written once,
+in blocking style, and exercises the real ``AsyncChatClient`` on a real loop.
+Cancellation, which needs a native task, is tested separately.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import anyio.from_thread
+from transport_api import (
+    AiohttpTransport,
+    AsyncChatClient,
+    AsyncHttpxTransport,
+    AsyncReplyStream,
+    ChatClient,
+    H11Transport,
+    HttpxTransport,
+    RequestsTransport,
+    ThreadedServer,
+)
+
+from oaproto import ClientConfig, Dialect, StreamEvent
+
+#: The only credential the test server accepts; it must never leak anywhere.
+TOKEN = "tok-5ecret-d0-not-leak-8c1f"
+
+#: Adapter ids: (driver kind, portal backend or None).
+ADAPTERS = ["requests", "httpx", "httpx-async", "aiohttp", "h11-asyncio", "h11-trio"]
+ASYNC_ADAPTERS = ADAPTERS[2:]
+
+# Fast, and no rate limit: a test may request many replies.
+SERVER_DEFAULTS: dict[str, Any] = {
+    "tokens": [TOKEN],
+    "token_delay": 0.002,
+    "pending_interval": 0.05,
+    "rate_limit": None,
+    "shutdown_timeout": 0.5,
+}
+
+
+def make_transport(adapter: str, timeout: float, **options: Any) -> Any:
+    """A new transport of kind ``adapter``."""
+    kinds: dict[str, Any] = {
+        "requests": RequestsTransport,
+        "httpx": HttpxTransport,
+        "httpx-async": AsyncHttpxTransport,
+        "aiohttp": AiohttpTransport,
+        "h11-asyncio": H11Transport,
+        "h11-trio": H11Transport,
+    }
+    return kinds[adapter](timeout=timeout, **options)
+
+
+class PortalStream:
+    """A blocking view of an :class:`AsyncReplyStream` (iteration via the portal)."""
+
+    def __init__(self, portal: anyio.from_thread.BlockingPortal, events: AsyncReplyStream) -> None:
+        self._portal = portal
+        self._events = events
+
+    def __iter__(self) -> PortalStream:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        try:
+            event: StreamEvent = self._portal.call(self._events.__anext__)
+            return event
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def text(self) -> str:
+        text: str = self._portal.call(self._events.text)
+        return text
+
+    @property
+    def outcome(self) -> Any:
+        return self._events.outcome
+
+
+class PortalChat:
+    """A blocking view of an :class:`AsyncChatClient`; same methods as ``ChatClient``."""
+
+    def __init__(self, portal: anyio.from_thread.BlockingPortal, chat: AsyncChatClient) -> None:
+        self._portal = portal
+        self.chat = chat
+        self.session = chat.session
+        self.api = chat.api
+
+    def ask(self, content: str, **overrides: Any) -> str:
+        text: str = self._portal.call(functools.partial(self.chat.ask, content, **overrides))
+        return text
+
+    def call(self, call: Any) -> Any:
+        return self._portal.call(self.chat.call, call)
+
+    def close(self) -> None:
+        self._portal.call(self.chat.close)
+
+    def reply(self, content: str, **overrides: Any) -> AbstractContextManager[PortalStream]:
+        return self._stream(self.chat.reply(content, **overrides))
+
+    def retry(self, **overrides: Any) -> AbstractContextManager[PortalStream]:
+        return self._stream(self.chat.retry(**overrides))
+
+    @contextmanager
+    def _stream(self, events: AsyncReplyStream) -> Iterator[PortalStream]:
+        with self._portal.wrap_async_context_manager(events) as entered:
+            yield PortalStream(self._portal, entered)
+
+
+class Harness:
+    """Opens a chat on one adapter, behind the blocking ``ChatClient`` API."""
+
+    def __init__(self, adapter: str, server: ThreadedServer) -> None:
+        self.adapter = adapter
+        self.server = server
+        #: The session of the last chat opened, for assertions after it ended.
+        self.session: Any = None
+
+    def config(
+        self, dialect: Dialect = Dialect.INFERENCE, token: str | None = TOKEN
+    ) -> ClientConfig:
+        return ClientConfig(base_url=self.server.url, dialect=dialect, token=token)
+
+    @contextmanager
+    def chat(
+        self,
+        dialect: Dialect = Dialect.INFERENCE,
+        *,
+        token: str | None = TOKEN,
+        transport_timeout: float = 5.0,
+        **options: Any,
+    ) -> Iterator[Any]:
+        """``with harness.chat(...) as chat``: a ``ChatClient`` or a :class:`PortalChat`."""
+        options.setdefault("model_config_name", "_lorem")
+        config = self.config(dialect, token)
+        transport = make_transport(self.adapter, transport_timeout)
+        if self.adapter in ("requests", "httpx"):
+            with transport, ChatClient(transport, config, **options) as chat:
+                self.session = chat.session
+                yield chat
+            return
+        backend = "trio" if self.adapter.endswith("trio") else "asyncio"
+        with anyio.from_thread.start_blocking_portal(backend) as portal:
+            try:
+                client = AsyncChatClient(transport, config, **options)
+                with portal.wrap_async_context_manager(client) as chat:
+                    self.session = chat.session
+                    yield PortalChat(portal, chat)
+            finally:
+                portal.call(transport.close)
