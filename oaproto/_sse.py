@@ -19,44 +19,73 @@ How it stays exact and fast (the why behind the code below):
   unfinished line, which is only decoded once it is complete.
 * Linear time. The unfinished line is kept as a list of chunks and joined
   once, when its line end arrives; nothing buffered is ever scanned twice.
-* Fast path. A run of blocks that are each a single ``data: ...`` line (the
-  shape of every Open Assistant event) is recognised with two ``str.count``
-  calls and cut apart with one ``str.split``; the events are then built by
-  C-level ``map`` calls. Everything else goes through a plain loop over lines.
+* Fast path. Text made only of ``data: ...`` lines and single blank lines
+  (the shape of every Open Assistant event) is recognised with three
+  ``str.count`` calls and cut into events with one ``str.split``; the events
+  are then built by C-level ``map`` calls. Everything else goes through a
+  plain loop over lines.
 """
 
 from __future__ import annotations
 
 import json
-from collections import deque
-from dataclasses import dataclass
 from itertools import repeat
-from typing import Any, Final
+from operator import itemgetter, methodcaller
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from ._errors import LocalProtocolError, SSELimitError
 
 __all__ = ["SSEDecoder", "ServerSentEvent", "comment", "encode_sse"]
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSentEvent:
-    """One dispatched event: an immutable value, compared and hashed by its fields.
+class ServerSentEvent(tuple[str, str, str, int | None]):
+    """One dispatched event: an immutable value with four fields.
 
-    Instances are final; do not subclass. ``ServerSentEvent("message", "x")``
-    and ``ServerSentEvent(data="x")`` are equal.
+    Construct it as ``ServerSentEvent(event="message", data="", id="", retry=None)``,
+    positionally or by keyword. Fields are read-only; two events are equal (and
+    hash alike) when their fields are. Like a named tuple it also unpacks as
+    ``event, data, id, retry = sse``, but it never equals a plain tuple and does
+    not order. Instances are final; do not subclass.
+
+    Attributes:
+        event: the event type: the block's last ``event`` field, else ``"message"``.
+        data: the block's ``data`` lines joined with LF (no trailing LF).
+        id: the stream's last event ID at dispatch (it persists across events).
+        retry: the last valid ``retry`` value (ms) in this event's own block, else ``None``.
     """
 
-    event: str = "message"
-    """The event type: the block's last ``event`` field, or ``"message"``."""
+    # A tuple underneath because tuple.__new__ is the cheapest way to build an
+    # immutable value from C: the decoder creates events with map() and zip()
+    # at about half the cost of a frozen slotted dataclass.
+    __slots__ = ()
+    __match_args__ = ("event", "data", "id", "retry")
 
-    data: str = ""
-    """The ``data`` lines of the block, joined with LF (no trailing LF)."""
+    def __new__(
+        cls,
+        event: str = "message",
+        data: str = "",
+        id: str = "",  # the SSE field name
+        retry: int | None = None,
+    ) -> ServerSentEvent:
+        """Create an event; the arguments become the read-only fields."""
+        return super().__new__(cls, (event, data, id, retry))
 
-    id: str = ""
-    """The stream's last event ID at dispatch (it persists across events)."""
+    if TYPE_CHECKING:
 
-    retry: int | None = None
-    """The last valid ``retry`` value (ms) in this event's own block, else ``None``."""
+        @property
+        def event(self) -> str: ...
+        @property
+        def data(self) -> str: ...
+        @property
+        def id(self) -> str: ...
+        @property
+        def retry(self) -> int | None: ...
+
+    else:
+        event = property(itemgetter(0), doc="The event type (``'message'`` by default).")
+        data = property(itemgetter(1), doc="The data lines joined with LF.")
+        id = property(itemgetter(2), doc="The last event ID at dispatch.")
+        retry = property(itemgetter(3), doc="This block's valid retry (ms), else None.")
 
     def json(self) -> Any:
         """Parse ``data`` as JSON.
@@ -67,40 +96,48 @@ class ServerSentEvent:
         Raises:
             json.JSONDecodeError: ``data`` is not valid JSON.
         """
-        return json.loads(self.data)
+        return json.loads(self[1])
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerSentEvent(event={self[0]!r}, data={self[1]!r}, "
+            f"id={self[2]!r}, retry={self[3]!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ServerSentEvent):
+            return tuple.__eq__(self, other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, ServerSentEvent):
+            return tuple.__ne__(self, other)
+        return NotImplemented
+
+    __hash__ = tuple.__hash__
+
+    # A value, not a sequence to sort: ordering raises TypeError, as it does
+    # for a dataclass without order=True.
+    def __lt__(self, other: object) -> bool:
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __getnewargs__(self) -> tuple[str, str, str, int | None]:
+        # pickle and copy rebuild the event through __new__.
+        return (self[0], self[1], self[2], self[3])
 
 
-# The decoder builds events without calling the dataclass ``__init__``, whose
-# four frozen ``object.__setattr__`` calls cost about three times as much as
-# setting the slots directly. The result is indistinguishable from a normally
-# constructed instance: same class, same slots, same values.
-_new = object.__new__
-_set_event: Any = ServerSentEvent.__dict__["event"].__set__
-_set_data: Any = ServerSentEvent.__dict__["data"].__set__
-_set_id: Any = ServerSentEvent.__dict__["id"].__set__
-_set_retry: Any = ServerSentEvent.__dict__["retry"].__set__
-# Runs an iterator to its end, keeping nothing (the itertools "consume" recipe).
-_consume: Any = deque(maxlen=0).extend
+_tuple_new = tuple.__new__
 
 
-def _make_event(event: str, data: str, id_: str, retry: int | None) -> ServerSentEvent:
-    ev: ServerSentEvent = _new(ServerSentEvent)
-    _set_event(ev, event)
-    _set_data(ev, data)
-    _set_id(ev, id_)
-    _set_retry(ev, retry)
-    return ev
-
-
-def _make_events(values: list[str], id_: str) -> list[ServerSentEvent]:
-    # Message events with no retry, one per data value, all built in C loops.
-    count = len(values)
-    events: list[ServerSentEvent] = list(map(_new, repeat(ServerSentEvent, count)))
-    _consume(map(_set_event, events, repeat("message", count)))
-    _consume(map(_set_data, events, values))
-    _consume(map(_set_id, events, repeat(id_, count)))
-    _consume(map(_set_retry, events, repeat(None, count)))
-    return events
+def _make_events(datas: list[str], id_: str) -> list[ServerSentEvent]:
+    """Message events without retry, one per data value, built in C loops."""
+    count = len(datas)
+    fields = zip(
+        repeat("message", count), datas, repeat(id_, count), repeat(None, count), strict=True
+    )
+    return list(map(_tuple_new, repeat(ServerSentEvent, count), fields))
 
 
 _BOM: Final = b"\xef\xbb\xbf"
@@ -137,11 +174,13 @@ class SSEDecoder:
     * ``max_event_size``: characters of one event's data, ``len(event.data)``.
 
     Both are enforced while data is still arriving, so the memory held is
-    bounded by the limits whatever the server sends: an unfinished line is
-    rejected as soon as it exceeds ``max_line_size``, and an unfinished
-    ``data`` line as soon as its bytes alone guarantee that its event exceeds
-    ``max_event_size`` (each character takes at most 4 bytes). With
-    ``max_line_size=None`` a line that is not a ``data`` line is unbounded.
+    bounded by the limits (plus the chunk being fed) whatever the server
+    sends: an unfinished line is rejected as soon as it exceeds
+    ``max_line_size``, an event as soon as a chunk takes its data past
+    ``max_event_size``, and an unfinished ``data`` line as soon as its bytes
+    alone guarantee that its event is too big (a character takes at most 4
+    bytes). With ``max_line_size=None`` a line that is not a ``data`` line is
+    unbounded.
 
     Errors: a limit violation raises :class:`~oaproto.SSELimitError` (a
     ``RemoteProtocolError``); events completed earlier in the same chunk are
@@ -160,9 +199,11 @@ class SSEDecoder:
     """
 
     __slots__ = (
+        "_block_retry",
+        "_clean",
         "_data",
+        "_dcount",
         "_dsize",
-        "_ev_retry",
         "_event",
         "_guard",
         "_head",
@@ -172,6 +213,8 @@ class SSEDecoder:
         "_max_line",
         "_pieces",
         "_plen",
+        "_plimit",
+        "_pre",
         "_retry",
         "_skip_lf",
         "_status",
@@ -197,20 +240,27 @@ class SSEDecoder:
         # An unfinished data line longer than this cannot fit max_event_size:
         # "data: " is 6 bytes and every character needs at most 4 more.
         self._guard = 4 * self._max_event + 6 if max_event_size is not None else _UNLIMITED
-        # None once the stream start has been checked for a BOM, else the bytes
-        # seen so far (a proper prefix of the BOM).
+        self._plimit = min(self._max_line, self._guard)
+        # The stream start may still be a BOM: the bytes seen so far (a proper
+        # prefix of it), or None once decided.
         self._head: bytes | None = b""
-        self._skip_lf = False
+        self._skip_lf = False  # the last chunk ended with CR
+        self._pre = True  # either of the two above needs handling
         self._pieces: list[bytes] = []  # the unfinished line
         self._plen = 0  # its length in bytes
-        # The block being built: data lines, data size (len(data) + 1 per
-        # line), event type buffer, retry of this block, last event ID buffer.
+        # The block being interpreted: its data lines, the event type buffer,
+        # its retry, and the last event ID buffer. _dsize counts the data with
+        # one LF per line, over the first _dcount lines.
         self._data: list[str] = []
         self._dsize = 0
+        self._dcount = 0
         self._event = ""
-        self._ev_retry: int | None = None
+        self._block_retry: int | None = None
         self._id_buf = ""
         self._last_id = ""
+        # True when the block holds nothing: no data, event type or retry,
+        # and the last event ID buffer equals the last event ID string.
+        self._clean = True
         self._retry: int | None = None
         self._status: str | None = None  # why the decoder is unusable, or None
 
@@ -244,10 +294,98 @@ class SSEDecoder:
         if type(data) is not bytes:
             data = bytes(data)
         try:
-            return self._feed(data)
+            if self._pre:
+                data = self._start(data)
+                if not data:
+                    return []
+            # "Parsing an event stream": CRLF, LF and CR each end a line. A CR
+            # that ends the chunk ends its line now; the LF that may follow is
+            # dropped by _start.
+            if 13 in data:  # an int: much faster than b"\r" for bytes.__contains__
+                if data[-1] == 13:
+                    self._skip_lf = self._pre = True
+                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            last = data.rfind(b"\n")
+            pieces = self._pieces
+            if last < 0:
+                pieces.append(data)
+                self._plen += len(data)
+                if self._plen > self._plimit:
+                    self._check_partial()
+                return []
+
+            end = last + 1
+            size = len(data)
+            if pieces:
+                pieces.append(data if end == size else data[:end])
+                buf = b"".join(pieces)
+                pieces.clear()
+            else:
+                buf = data if end == size else data[:end]
+            if end == size:
+                self._plen = 0
+            else:
+                pieces.append(data[end:])
+                self._plen = size - end
+            del data
+
+            too_long = False
+            if len(buf) > self._max_line:
+                # Only a buffer longer than the limit can hold a line that is.
+                lines_b = buf.split(b"\n")
+                if max(map(len, lines_b)) > self._max_line:
+                    # Interpret the lines before the first long one, then fail:
+                    # the error is then the same whatever the chunking.
+                    kept = 0
+                    for line_b in lines_b:
+                        if len(line_b) > self._max_line:
+                            break
+                        kept += len(line_b) + 1
+                    buf = buf[:kept]
+                    too_long = True
+                del lines_b
+
+            # Decoding complete lines only is exact (see the module docstring).
+            # Only this frame holds the text, so that a huge line is never held
+            # three times over.
+            try:
+                text = buf.decode()  # strict is faster, and valid UTF-8 is the rule
+            except UnicodeDecodeError:
+                text = buf.decode("utf-8", "replace")
+            del buf
+            events: list[ServerSentEvent]
+            if self._clean and text.find("\n") == len(text) - 2 and text.startswith("data: "):
+                # One whole event of one data line (its only LFs are the last
+                # two characters): the shape of every Open Assistant event, and
+                # of most reads of a live stream.
+                value = text[6:-2]
+                del text
+                if len(value) > self._max_event:
+                    self._event_too_big()
+                events = [_tuple_new(ServerSentEvent, ("message", value, self._last_id, None))]
+            else:
+                events = []
+                if len(text) >= _FAST_PATH_MIN and not (
+                    self._event or self._block_retry is not None
+                ):
+                    split = self._split_blocks(text)
+                    if split is not None:
+                        del text
+                        self._take_blocks(split, events)
+                        text = ""
+                if text:
+                    lines = text.split("\n")
+                    del text
+                    lines.pop()  # the empty string after the final LF
+                    self._lines(lines, events)
+                    del lines
+            if too_long or self._plen > self._plimit:
+                self._check_partial(too_long)
         except BaseException:
             self._status = "the SSE decoder failed on earlier input and cannot be used"
             raise
+        else:
+            return events
 
     def close(self) -> list[ServerSentEvent]:
         """Signal the end of the body.
@@ -268,138 +406,30 @@ class SSEDecoder:
         self._pieces = []
         self._plen = 0
         self._data = []
-        self._dsize = 0
         return []
 
-    def _feed(self, data: bytes) -> list[ServerSentEvent]:
-        if self._skip_lf:
-            # The previous chunk ended with a CR, which already ended its line.
-            self._skip_lf = False
-            if data[0] == 10:
-                data = data[1:]
-                if not data:
-                    return []
+    def _event_too_big(self) -> NoReturn:
+        raise SSELimitError("max_event_size", self._max_event)
+
+    def _start(self, data: bytes) -> bytes:
+        """Handle a possible BOM at the stream start, or the LF after a final CR."""
         head = self._head
-        if head is not None:
-            # "Parsing an event stream": one leading U+FEFF is dropped. Its
-            # three bytes may arrive in separate chunks.
-            if head:
-                data = head + data
-            if len(data) < 3 and _BOM.startswith(data):
-                self._head = data
-                return []
-            self._head = None
-            if data.startswith(_BOM):
-                data = data[3:]
-                if not data:
-                    return []
-        if b"\r" in data:
-            if data[-1] == 13:
-                self._skip_lf = True
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if head is None:
+            self._skip_lf = self._pre = False
+            return data[1:] if data[0] == 10 else data
+        # "Parsing an event stream": one leading U+FEFF is dropped, and its
+        # three bytes may arrive in separate chunks.
+        data = head + data
+        if len(data) < 3 and _BOM.startswith(data):
+            self._head = data
+            return b""
+        self._head = None
+        self._pre = False
+        return data[3:] if data.startswith(_BOM) else data
 
-        pieces = self._pieces
-        last = data.rfind(b"\n")
-        if last < 0:
-            pieces.append(data)
-            self._plen += len(data)
-            if self._plen > self._max_line or self._plen > self._guard:
-                self._check_partial()
-            return []
-
-        end = last + 1
-        size = len(data)
-        if pieces:
-            pieces.append(data[:end] if end < size else data)
-            buf = b"".join(pieces)
-            pieces.clear()
-        elif end < size:
-            buf = data[:end]
-        else:
-            buf = data
-        if end < size:
-            pieces.append(data[end:])
-            self._plen = size - end
-        else:
-            self._plen = 0
-        del data
-
-        # Lines in buf are at most len(buf) - 1 bytes long, so only a buffer
-        # longer than the limit needs its lines measured.
-        too_long = False
-        if len(buf) > self._max_line:
-            lines_b = buf.split(b"\n")
-            if max(map(len, lines_b)) > self._max_line:
-                # Process the lines before the first long one, then fail, so the
-                # error is the same whatever the chunking.
-                kept = 0
-                for line_b in lines_b:
-                    if len(line_b) > self._max_line:
-                        break
-                    kept += len(line_b) + 1
-                buf = buf[:kept]
-                too_long = True
-            del lines_b
-
-        # Interpret the complete lines ("Interpreting an event stream"). This
-        # stays inline rather than in a helper so that no caller frame keeps the
-        # decoded text alive: with a 32 MiB line, peak memory stays near twice
-        # the line instead of three times.
-        text = buf.decode("utf-8", "replace")
-        del buf
-        events: list[ServerSentEvent] = []
-        max_event = self._max_event
-        pos = -1
-        if len(text) >= _FAST_PATH_MIN:
-            if text[0] == "\n":
-                pos = 1
-            elif not (self._data or self._event or self._ev_retry is not None) and (
-                self._id_buf == self._last_id
-            ):
-                pos = 0
-        if pos >= 0 and text.startswith("data: ", pos):
-            # The fast path: text[pos:] is n blocks of one "data: X" line each,
-            # separated by "\n\ndata: ", and ends either with "\n\n" (every
-            # block complete) or with a single "\n" (the last block still open).
-            # The counts prove that no other line end occurs anywhere.
-            blocks = text.count("\n\ndata: ", pos) + 1
-            newlines = text.count("\n", pos)
-            open_block = newlines == 2 * blocks - 1
-            if open_block or (newlines == 2 * blocks and text.endswith("\n\n")):
-                if pos:
-                    # The leading blank line ends the block that the previous
-                    # chunk left open.
-                    self._dispatch(events)
-                # Split before slicing so that a huge single line is copied at
-                # most once while the text is still alive.
-                values = text.split("\n\ndata: ")
-                del text
-                values[0] = values[0][pos + 6 :]
-                values[-1] = values[-1][: -1 if open_block else -2]
-                if max_event < _UNLIMITED and max(map(len, values)) > max_event:
-                    raise SSELimitError("max_event_size", max_event)
-                if open_block:
-                    value = values.pop()
-                    self._data = [value]
-                    self._dsize = len(value) + 1
-                if values:
-                    events += _make_events(values, self._last_id)
-                text = ""
-        if text:
-            lines = text.split("\n")
-            del text
-            lines.pop()  # the empty string after the final LF
-            self._interpret(lines, events)
-            del lines
-        if too_long:
-            raise SSELimitError("max_line_size", self._max_line)
-        if self._plen > self._max_line or self._plen > self._guard:
-            self._check_partial()
-        return events
-
-    def _check_partial(self) -> None:
-        """Raise if the unfinished line already breaks a limit."""
-        if self._plen > self._max_line:
+    def _check_partial(self, too_long: bool = False) -> None:
+        """Raise if a complete line was too long or the unfinished line breaks a limit."""
+        if too_long or self._plen > self._max_line:
             raise SSELimitError("max_line_size", self._max_line)
         # Past the guard, an unfinished data line is certain to overflow its event.
         prefix = b""
@@ -410,88 +440,146 @@ class SSEDecoder:
         if prefix.startswith(b"data:"):
             raise SSELimitError("max_event_size", self._max_event)
 
-    def _interpret(self, lines: list[str], events: list[ServerSentEvent]) -> None:
-        """Interpret complete lines one by one, appending the events dispatched."""
-        data = self._data
-        dsize = self._dsize
-        event = self._event
-        ev_retry = self._ev_retry
-        id_buf = self._id_buf
-        last_id = self._last_id
-        max_event = self._max_event
-        limit = max_event + 1  # dsize counts one LF per line, the data one fewer
-        append = events.append
-        try:
-            for line in lines:
-                if not line:
-                    # Dispatch: the last event ID string is set even when no
-                    # event fires.
-                    last_id = id_buf
-                    if data:
-                        ev = _new(ServerSentEvent)
-                        _set_event(ev, event or "message")
-                        _set_data(ev, "\n".join(data))
-                        _set_id(ev, last_id)
-                        _set_retry(ev, ev_retry)
-                        append(ev)
-                        data = []
-                        dsize = 0
-                    event = ""
-                    ev_retry = None
-                    continue
-                if line.startswith("data:"):
-                    value = line[6:] if line.startswith(" ", 5) else line[5:]
-                    dsize += len(value) + 1
-                    if dsize > limit:
-                        raise SSELimitError("max_event_size", max_event)
-                    data.append(value)
-                    continue
-                name, colon, value = line.partition(":")
-                if colon:
-                    if not name:
-                        continue  # a comment
-                    if value.startswith(" "):
-                        value = value[1:]
-                if name == "event":
-                    event = value
-                elif name == "id":
-                    if "\0" not in value:
-                        id_buf = value
-                elif name == "retry":
-                    if value.isdigit() and value.isascii():
-                        digits = value.lstrip("0")
-                        if len(digits) <= _MAX_RETRY_DIGITS:
-                            ev_retry = self._retry = int(digits or "0")
-                elif name == "data":  # a "data" line without a colon
-                    dsize += 1
-                    if dsize > limit:
-                        raise SSELimitError("max_event_size", max_event)
-                    data.append("")
-                # Any other field name is ignored, as the spec requires.
-        finally:
-            self._data = data
-            self._dsize = dsize
-            self._event = event
-            self._ev_retry = ev_retry
-            self._id_buf = id_buf
-            self._last_id = last_id
-
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
-        """Process one blank line outside the line loop."""
+        """Process a blank line outside the line loop ("dispatch the event")."""
         self._last_id = self._id_buf
         if self._data:
+            value = "\n".join(self._data)
+            if len(value) > self._max_event:
+                raise SSELimitError("max_event_size", self._max_event)
             events.append(
-                _make_event(
-                    self._event or "message",
-                    "\n".join(self._data),
-                    self._last_id,
-                    self._ev_retry,
+                _tuple_new(
+                    ServerSentEvent,
+                    (self._event or "message", value, self._last_id, self._block_retry),
                 )
             )
             self._data = []
-            self._dsize = 0
+            self._dsize = self._dcount = 0
         self._event = ""
-        self._ev_retry = None
+        self._block_retry = None
+
+    def _split_blocks(self, text: str) -> tuple[list[str], int, bool, bool, int] | None:
+        """The fast path, first half: split ``text`` if it is only data lines and blank lines.
+
+        The caller checked that no event type or retry is pending. Returns the
+        raw blocks and what :meth:`_take_blocks` needs to finish them, or
+        ``None`` when the text must be interpreted line by line.
+        """
+        pos = 1 if text[0] == "\n" else 0
+        if not text.startswith("data: ", pos) or (pos == 0 and self._id_buf != self._last_id):
+            return None
+        # The text (from pos) must be runs of "data: x" lines separated by
+        # single blank lines, ending with a blank line (closed) or not (the
+        # last block stays open). Every LF is then either followed by "data: "
+        # (counted by `lines`), or is a blank line followed by "data: " (one
+        # per block boundary), or is among the last two; the counts prove it.
+        closed = text.endswith("\n\n")
+        newlines = text.count("\n", pos)
+        lines = text.count("\ndata: ", pos)
+        datas = text.split("\n\ndata: ")
+        blocks = len(datas) - 1
+        if newlines != lines + blocks + (2 if closed else 1):
+            return None
+        return datas, pos, closed, lines > blocks, len(text)
+
+    def _take_blocks(
+        self,
+        split: tuple[list[str], int, bool, bool, int],
+        events: list[ServerSentEvent],
+    ) -> None:
+        """The fast path, second half: turn the blocks into events."""
+        datas, pos, closed, multiline, size = split
+        if pos:
+            # The leading blank line ends the block the last chunk left open.
+            self._dispatch(events)
+        datas[0] = datas[0][pos + 6 :]
+        datas[-1] = datas[-1][: -2 if closed else -1]
+        if multiline:
+            # Some block has several data lines: drop their prefixes (a split
+            # and a join cost less than str.replace here).
+            datas[:] = map("\n".join, map(methodcaller("split", "\ndata: "), datas))
+        if self._data:  # the first block continues the open one
+            datas[0] = "\n".join([*self._data, datas[0]])
+            self._data = []
+        if size > self._max_event and max(map(len, datas)) > self._max_event:
+            raise SSELimitError("max_event_size", self._max_event)
+        if closed:
+            self._dsize = self._dcount = 0
+        else:
+            tail = datas.pop()
+            self._data = [tail]
+            self._dsize = len(tail) + 1
+            self._dcount = 1
+        self._clean = closed
+        if datas:
+            events += _make_events(datas, self._last_id)
+
+    def _lines(self, lines: list[str], events: list[ServerSentEvent]) -> None:
+        """Interpret complete lines one by one ("Interpreting an event stream")."""
+        data = old_data = self._data
+        event = self._event
+        block_retry = self._block_retry
+        id_buf = self._id_buf
+        last_id = self._last_id
+        max_event = self._max_event
+        append = events.append
+        new = _tuple_new
+        cls = ServerSentEvent
+        try:
+            for line in lines:
+                if not line:
+                    # Dispatch. The last event ID string is set even when no
+                    # event fires.
+                    last_id = id_buf
+                    if data:
+                        value = "\n".join(data)
+                        if len(value) > max_event:
+                            raise SSELimitError("max_event_size", max_event)
+                        append(new(cls, (event or "message", value, last_id, block_retry)))
+                        data = []
+                    event = ""
+                    block_retry = None
+                elif line[:6] == "data: ":
+                    data.append(line[6:])
+                elif line[0] == ":":
+                    pass  # a comment
+                else:
+                    name, colon, value = line.partition(":")
+                    if colon and value[:1] == " ":
+                        value = value[1:]
+                    if name == "data":
+                        data.append(value)
+                    elif name == "event":
+                        event = value
+                    elif name == "id":
+                        if "\0" not in value:
+                            id_buf = value
+                    elif name == "retry" and value.isdigit() and value.isascii():
+                        digits = value.lstrip("0")
+                        if len(digits) <= _MAX_RETRY_DIGITS:
+                            block_retry = self._retry = int(digits or "0")
+                    # Any other field name is ignored, as the spec requires.
+        finally:
+            self._data = data
+            self._event = event
+            self._block_retry = block_retry
+            self._id_buf = id_buf
+            self._last_id = last_id
+            self._clean = not data and not event and block_retry is None and id_buf == last_id
+        # Account for the data of the block left open, without rescanning the
+        # lines counted by earlier chunks.
+        if data:
+            if data is old_data:
+                added = data[self._dcount :]
+                dsize = self._dsize + sum(map(len, added)) + len(added)
+            else:
+                dsize = sum(map(len, data)) + len(data)
+            if dsize - 1 > max_event:
+                raise SSELimitError("max_event_size", max_event)
+            self._dsize = dsize
+            self._dcount = len(data)
+        else:
+            self._dsize = self._dcount = 0
 
 
 _LINE_ENDINGS: Final = ("\r\n", "\n", "\r")
