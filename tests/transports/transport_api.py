@@ -13,8 +13,10 @@ if TYPE_CHECKING:
     from transports import (
         AsyncChatClient,
         AsyncReplyStream,
+        AsyncStreamResponse,
         ChatClient,
         ReplyStream,
+        StreamResponse,
     )
     from transports._util import map_exceptions, scrub
     from transports.aiohttp import AiohttpTransport
@@ -26,8 +28,10 @@ else:
     from oaproto.transports import (
         AsyncChatClient,
         AsyncReplyStream,
+        AsyncStreamResponse,
         ChatClient,
         ReplyStream,
+        StreamResponse,
     )
     from oaproto.transports._util import map_exceptions, scrub
     from oaproto.transports.aiohttp import AiohttpTransport
@@ -42,11 +46,13 @@ __all__ = [
     "AsyncChatClient",
     "AsyncHttpxTransport",
     "AsyncReplyStream",
+    "AsyncStreamResponse",
     "ChatClient",
     "H11Transport",
     "HttpxTransport",
     "ReplyStream",
     "RequestsTransport",
+    "StreamResponse",
     "ThreadedServer",
     "map_exceptions",
     "run_in_thread",
