@@ -52,7 +52,7 @@ def test_stream_response_repr_redacts_cookies() -> None:
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_error_statuses_and_bodies_come_back_unjudged(adapter: str, server: ThreadedServer) -> None:
-    # A transport never raises for a status: 404 with its body is a response.
+    # A transport never raises for a status: an error status with its body is a response.
     request = HttpRequest(method="GET", url=f"{server.url}/chats/nope", headers=())
     response = run(adapter, request)
     assert response.status in (401, 403)  # no credentials sent
