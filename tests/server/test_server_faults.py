@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -37,7 +39,7 @@ TOKEN = b'data: {"event_type": "token", "text": '
 
 
 def faulty_stream(server: ThreadedServer, spec: str, *, model: str = "_lorem") -> RawResponse:
-    chat_id, _, reply = conversation(server.port, model=model, fault="queue=0.1")
+    chat_id, _, reply = conversation(server.port, model=model, fault="queue=0.3")
     return read_stream(
         server.port, events_path(chat_id, reply["id"]), headers=[("x-oaproto-fault", spec)]
     )
@@ -171,7 +173,7 @@ def test_close_after_tokens_abrupt_or_reset(oa_server: ThreadedServer, how: str)
 
 @pytest.mark.oa_server(**STREAMING, ping_interval=0.02)
 def test_stall_sends_no_bytes_not_even_pings(oa_server: ThreadedServer) -> None:
-    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.1")
+    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.3")
     path = events_path(chat_id, reply["id"])
     with stream(oa_server.port, path, headers=[("x-oaproto-fault", "stall=0.5;after=2")]) as (
         conn,
@@ -247,7 +249,7 @@ def expect_worker_abort(
 
 @pytest.mark.oa_server(**STREAMING)
 def test_error_after_tokens_on_the_stream(oa_server: ThreadedServer) -> None:
-    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.1")
+    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.3")
     response = read_stream(
         oa_server.port,
         events_path(chat_id, reply["id"]),
@@ -258,14 +260,14 @@ def test_error_after_tokens_on_the_stream(oa_server: ThreadedServer) -> None:
 
 @pytest.mark.oa_server(**STREAMING)
 def test_error_after_tokens_in_the_worker(oa_server: ThreadedServer) -> None:
-    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.1, error-after-tokens=2")
+    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.3, error-after-tokens=2")
     response = read_stream(oa_server.port, events_path(chat_id, reply["id"]))
     expect_worker_abort(oa_server, response, chat_id, reply["id"])
 
 
 @pytest.mark.oa_server(**STREAMING)
 def test_timeout_fault(oa_server: ThreadedServer) -> None:
-    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.1, timeout")
+    chat_id, _, reply = conversation(oa_server.port, fault="queue=0.3, timeout")
     response = read_stream(oa_server.port, events_path(chat_id, reply["id"]))
     assert kinds(response) == ["error"]
     error = event_json(response.chunks[0])
@@ -285,7 +287,7 @@ def test_queue_fault_gives_pending(oa_server: ThreadedServer) -> None:
 def test_never_end(oa_server: ThreadedServer, where: str) -> None:
     port = oa_server.port
     on_message = where == "assistant_message"
-    chat_id, _, reply = conversation(port, fault="never-end" if on_message else "queue=0.1")
+    chat_id, _, reply = conversation(port, fault="never-end" if on_message else "queue=0.3")
     headers = [] if on_message else [("x-oaproto-fault", "never-end")]
     with (
         stream(port, events_path(chat_id, reply["id"]), headers=headers) as (conn, head),
@@ -296,10 +298,17 @@ def test_never_end(oa_server: ThreadedServer, where: str) -> None:
     assert not head.complete
     assert set(kinds(head)) == {"pending"}
     assert len(head.chunks) >= 3
-    assert (
-        head.chunks[0]
-        == b'data: {"event_type": "pending", "queue_position": 1, "queue_size": 1}\r\n\r\n'
+    assert re.fullmatch(
+        rb'data: \{"event_type": "pending", "queue_position": \d, "queue_size": \d\}\r\n\r\n',
+        head.chunks[0],
     )
+    # On the stream, the message itself completes meanwhile; in the worker it never starts.
+    path = f"/chats/{chat_id}/messages/{reply['id']}"
+    deadline = time.monotonic() + 5
+    while (state := request(port, "GET", path).json()["state"]) != "complete" and not on_message:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert state == ("pending" if on_message else "complete")
 
 
 # -- selecting faults -----------------------------------------------------------------------

@@ -176,7 +176,7 @@ def test_custom_backends() -> None:
         names = [m["name"] for m in request(server.port, "GET", "/configs/model_configs").json()]
         assert names[-2:] == ["_echo", "shout"]
         chat_id, _, reply = conversation(
-            server.port, model="shout", content="hi there", fault="queue=0.1"
+            server.port, model="shout", content="hi there", fault="queue=0.3"
         )
         events = read_stream(server.port, events_path(chat_id, reply["id"]))
         last = event_json(events.chunks[-1])
@@ -184,7 +184,7 @@ def test_custom_backends() -> None:
         assert loud.seen[0].model_config_name == "shout"
         assert loud.seen[0].sampling_parameters["max_new_tokens"] == 1024
         chat_id, _, reply = conversation(
-            server.port, model="OA_SFT_Llama_30B_6", content="x", fault="queue=0.1"
+            server.port, model="OA_SFT_Llama_30B_6", content="x", fault="queue=0.3"
         )
         events = read_stream(server.port, events_path(chat_id, reply["id"]))
         error = event_json(events.chunks[-1])

@@ -54,7 +54,7 @@ def pending_numbers(events: list[dict[str, Any]]) -> list[tuple[int, int]]:
 @pytest.mark.oa_server(pending_interval=5.0, token_delay=0.001)
 def test_framing_one_chunk_per_event_and_no_pending_when_idle(oa_server: ThreadedServer) -> None:
     port = oa_server.port
-    chat_id, _, reply = conversation(port, fault="queue=0.1")
+    chat_id, _, reply = conversation(port, fault="queue=0.3")
     response = read_stream(port, events_path(chat_id, reply["id"]))
     assert re.fullmatch(SSE_HEAD, response.head), response.head
     assert response.complete
@@ -74,7 +74,7 @@ def test_framing_one_chunk_per_event_and_no_pending_when_idle(oa_server: Threade
 @pytest.mark.oa_server(pending_interval=5.0, token_delay=0.001)
 def test_lorem_tokens_join_to_the_final_content(oa_server: ThreadedServer) -> None:
     port = oa_server.port
-    chat_id, _, reply = conversation(port, fault="queue=0.1")
+    chat_id, _, reply = conversation(port, fault="queue=0.3")
     events = events_of(read_stream(port, events_path(chat_id, reply["id"])))
     tokens = [e["text"] for e in events if e["event_type"] == "token"]
     message = events[-1]["message"]
@@ -92,7 +92,7 @@ def test_lorem_tokens_join_to_the_final_content(oa_server: ThreadedServer) -> No
 @pytest.mark.oa_server(pending_interval=5.0, token_delay=0.001)
 def test_llama_content_is_the_stripped_tokens(oa_server: ThreadedServer) -> None:
     port = oa_server.port
-    chat_id, _, reply = conversation(port, model="OA_SFT_Llama_30B_6", fault="queue=0.1")
+    chat_id, _, reply = conversation(port, model="OA_SFT_Llama_30B_6", fault="queue=0.3")
     events = events_of(read_stream(port, events_path(chat_id, reply["id"])))
     joined = "".join(e["text"] for e in events if e["event_type"] == "token")
     content = events[-1]["message"]["content"]
@@ -104,7 +104,7 @@ def test_llama_content_is_the_stripped_tokens(oa_server: ThreadedServer) -> None
 def test_event_bytes_use_pydantic_separators_and_ascii_escapes(oa_server: ThreadedServer) -> None:
     port = oa_server.port
     chat_id, _, reply = conversation(
-        port, model="_echo", content="héllo wörld ✓", fault="queue=0.1"
+        port, model="_echo", content="héllo wörld ✓", fault="queue=0.3"
     )
     response = read_stream(port, events_path(chat_id, reply["id"]))
     chunks = data_chunks(response.chunks)
@@ -215,7 +215,7 @@ def test_late_reader_gets_the_buffered_events(oa_server: ThreadedServer) -> None
 @pytest.mark.oa_server(pending_interval=0.03)
 def test_cancelled_message_pends_for_ever(oa_server: ThreadedServer) -> None:
     port = oa_server.port
-    chat_id, _, held = conversation(port, fault="queue=0.1")
+    chat_id, _, held = conversation(port, fault="queue=0.3")
     other = new_chat(port)
     assistant(port, other, prompter(port, other)["id"])  # cancels the held one
     with (
@@ -283,7 +283,7 @@ def test_enabled_plugin_gives_plugin_intermediate_and_an_empty_token(
         chat_id,
         first["id"],
         plugins=[{"url": "http://plugin.example/ai-plugin.json"}],
-        headers=[("x-oaproto-fault", "queue=0.1")],
+        headers=[("x-oaproto-fault", "queue=0.3")],
     )
     assert reply["work_parameters"]["plugins"] == [
         {

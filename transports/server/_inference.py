@@ -649,114 +649,72 @@ async def _reply(operation: Awaitable[Reply]) -> Reply:
 
 # -- routing ---------------------------------------------------------------------------
 
-Handler = Callable[[Call, dict[str, str]], Awaitable[Reply | Message]]
 
-_SEG = r"(?P<{}>[^/]+)"
-
-
-def _route(pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\{(\w+)\}", lambda m: _SEG.format(m.group(1)), pattern) + "$")
+async def op_builtin_plugins(call: Call) -> Reply:
+    """``GET /configs/builtin_plugins`` (no auth)."""
+    return inf_json(builtin_plugins(call.state))
 
 
-_ROUTES: list[tuple[str, re.Pattern[str], str, Handler]] = [
-    ("GET", _route("/chats"), "list_chats", lambda c, p: op_list_chats(c)),
-    ("POST", _route("/chats"), "create_chat", lambda c, p: op_create_chat(c)),
-    ("GET", _route("/chats/{chat_id}"), "get_chat", lambda c, p: op_get_chat(c, p["chat_id"])),
-    (
-        "DELETE",
-        _route("/chats/{chat_id}"),
-        "delete_chat",
-        lambda c, p: op_delete_chat(c, p["chat_id"]),
-    ),
-    (
-        "PUT",
-        _route("/chats/{chat_id}"),
-        "update_chat",
-        lambda c, p: op_update_chat(c, p["chat_id"]),
-    ),
+async def op_plugin_file(call: Call, name: str) -> Reply:
+    """``GET /plugins/{name}/ai-plugin.json``: where the built-in plugin's URL points."""
+    if name != _PLUGIN_NAME:
+        return inf_detail(404, "Not Found")
+    return inf_json(_plugin_config(call.state.base_url))
+
+
+def _auth_op(name: str) -> Callable[[Call], Awaitable[Reply]]:
+    async def op(call: Call) -> Reply:
+        return await _reply(_auth_route(call, name))
+
+    return op
+
+
+#: A route's operation: the call, then the path parameters in order.
+Handler = Callable[..., Awaitable[Reply | Message]]
+
+_ROUTE_TABLE: list[tuple[str, str, str, Handler]] = [
+    ("GET", "/chats", "list_chats", op_list_chats),
+    ("POST", "/chats", "create_chat", op_create_chat),
+    ("GET", "/chats/{chat_id}", "get_chat", op_get_chat),
+    ("DELETE", "/chats/{chat_id}", "delete_chat", op_delete_chat),
+    ("PUT", "/chats/{chat_id}", "update_chat", op_update_chat),
+    ("POST", "/chats/{chat_id}/prompter_message", "prompter_message", op_prompter_message),
+    ("POST", "/chats/{chat_id}/assistant_message", "assistant_message", op_assistant_message),
+    ("GET", "/chats/{chat_id}/messages/{message_id}", "message", op_get_message),
+    ("GET", "/chats/{chat_id}/messages/{message_id}/events", "events", op_events),
+    ("POST", "/chats/{chat_id}/messages/{message_id}/votes", "vote", op_vote),
     (
         "POST",
-        _route("/chats/{chat_id}/prompter_message"),
-        "prompter_message",
-        lambda c, p: op_prompter_message(c, p["chat_id"]),
-    ),
-    (
-        "POST",
-        _route("/chats/{chat_id}/assistant_message"),
-        "assistant_message",
-        lambda c, p: op_assistant_message(c, p["chat_id"]),
-    ),
-    (
-        "GET",
-        _route("/chats/{chat_id}/messages/{message_id}"),
-        "message",
-        lambda c, p: op_get_message(c, p["chat_id"], p["message_id"]),
-    ),
-    (
-        "GET",
-        _route("/chats/{chat_id}/messages/{message_id}/events"),
-        "events",
-        lambda c, p: op_events(c, p["chat_id"], p["message_id"]),
-    ),
-    (
-        "POST",
-        _route("/chats/{chat_id}/messages/{message_id}/votes"),
-        "vote",
-        lambda c, p: op_vote(c, p["chat_id"], p["message_id"]),
-    ),
-    (
-        "POST",
-        _route("/chats/{chat_id}/messages/{message_id}/message_evals"),
+        "/chats/{chat_id}/messages/{message_id}/message_evals",
         "message_eval",
-        lambda c, p: op_message_eval(c, p["chat_id"], p["message_id"]),
+        op_message_eval,
     ),
-    (
-        "POST",
-        _route("/chats/{chat_id}/messages/{message_id}/reports"),
-        "report",
-        lambda c, p: op_report(c, p["chat_id"], p["message_id"]),
-    ),
-    ("GET", _route("/configs/model_configs"), "models", lambda c, p: op_model_configs(c)),
-    (
-        "GET",
-        _route("/configs/builtin_plugins"),
-        "plugins",
-        lambda c, p: _const(inf_json(builtin_plugins(c.state))),
-    ),
-    ("POST", _route("/configs/plugin_config"), "plugin_config", lambda c, p: op_plugin_config(c)),
-    (
-        "GET",
-        _route("/plugins/{name}/ai-plugin.json"),
-        "plugins",
-        lambda c, p: _const(
-            inf_json(_plugin_config(c.state.base_url))
-            if p["name"] == _PLUGIN_NAME
-            else inf_detail(404, "Not Found")
-        ),
-    ),
-    ("GET", _route("/auth/check"), "auth", lambda c, p: _reply(_auth_route(c, "check"))),
-    ("GET", _route("/auth/providers"), "auth", lambda c, p: _reply(_auth_route(c, "providers"))),
-    ("GET", _route("/auth/refresh"), "auth", lambda c, p: _reply(_auth_route(c, "refresh"))),
-    ("GET", _route("/auth/login/debug"), "auth", lambda c, p: _reply(_auth_route(c, "login"))),
-    (
-        "GET",
-        _route("/auth/callback/debug"),
-        "auth",
-        lambda c, p: _reply(_auth_route(c, "callback")),
-    ),
-    ("POST", _route("/auth/trusted"), "auth", lambda c, p: _reply(_auth_route(c, "trusted"))),
+    ("POST", "/chats/{chat_id}/messages/{message_id}/reports", "report", op_report),
+    ("GET", "/configs/model_configs", "models", op_model_configs),
+    ("GET", "/configs/builtin_plugins", "plugins", op_builtin_plugins),
+    ("POST", "/configs/plugin_config", "plugin_config", op_plugin_config),
+    ("GET", "/plugins/{name}/ai-plugin.json", "plugins", op_plugin_file),
+    ("GET", "/auth/check", "auth", _auth_op("check")),
+    ("GET", "/auth/providers", "auth", _auth_op("providers")),
+    ("GET", "/auth/refresh", "auth", _auth_op("refresh")),
+    ("GET", "/auth/login/debug", "auth", _auth_op("login")),
+    ("GET", "/auth/callback/debug", "auth", _auth_op("callback")),
+    ("POST", "/auth/trusted", "auth", _auth_op("trusted")),
+]
+
+# Starlette path parameters match one segment each.
+_ROUTES = [
+    (method, re.compile("^" + re.sub(r"\{\w+\}", "([^/]+)", path) + "$"), step, handler)
+    for method, path, step, handler in _ROUTE_TABLE
 ]
 
 
-async def _const(reply: Reply) -> Reply:
-    return reply
-
-
-def match_route(method: str, path: str) -> tuple[str, Handler | None, dict[str, str], bool]:
+def match_route(method: str, path: str) -> tuple[str, Handler | None, tuple[str, ...], bool]:
     """``(step, handler, path params, path_known)`` for an inference request.
 
     ``handler`` is ``None`` when nothing matches; ``path_known`` then says
     whether the path exists under another method (405) or not at all (404).
+    Routes are tried in declaration order, as Starlette does.
     """
     path_known = False
     for route_method, pattern, step, handler in _ROUTES:
@@ -764,9 +722,9 @@ def match_route(method: str, path: str) -> tuple[str, Handler | None, dict[str, 
         if match is None:
             continue
         if route_method == method or (route_method == "GET" and method == "HEAD"):
-            return step, handler, match.groupdict(), True
+            return step, handler, match.groups(), True
         path_known = True
-    return "other", None, {}, path_known
+    return "other", None, (), path_known
 
 
 def status_fault_reply(step: str, status: int) -> Reply:
@@ -855,7 +813,7 @@ async def handle(
         content_type=request.headers.get("content-type"),
         faults=faults,
     )
-    result = await handler(call, params)
+    result = await handler(call, *params)
     if isinstance(result, Reply):
         return _with_cors(request, to_response(result))
     response = await open_stream(request, dialect="inference", extra_headers=cors_headers(request))

@@ -253,9 +253,9 @@ async def write_events(
     faults: list[Fault],
 ) -> None:
     """Stream ``message``'s events on a prepared response, then end it."""
-    channel = state.channels.get(message.id)
-    if channel is None:  # a message that never had a queue (cannot happen for assistants)
-        channel = state.channels.setdefault(message.id, MessageChannel(0))
+    channel = state.channels.setdefault(
+        message.id, MessageChannel(state.config.message_queue_expire)
+    )
     writer = _Writer(request, response, state, message, channel, StreamPlan.from_faults(faults))
     pings = asyncio.create_task(writer.pings())
     try:

@@ -151,7 +151,7 @@ async def _upstream(
     if handler is None:
         detail = "Method Not Allowed" if path_known else "Not Found"
         return _Upstream(405 if path_known else 404, {"detail": detail})
-    result = await handler(call, params)
+    result = await handler(call, *params)
     if isinstance(result, Message):
         return _Upstream(200, "", stream=result)
     return _Upstream(result.status, _axios_data(result.body))
