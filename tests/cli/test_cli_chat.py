@@ -76,7 +76,9 @@ def test_a_rejected_token_is_a_one_line_typed_error_without_the_token(oa_server:
     assert TOKEN not in result.stderr
 
 
-@pytest.mark.oa_server(token_delay=0, rate_limit=None)
+# Tokens slow enough that the stream is open before the reply could finish
+# (a finished reply would be fetched, not streamed, and the stream fault not fire).
+@pytest.mark.oa_server(token_delay=0.02, rate_limit=None)
 def test_an_error_mid_reply_ends_the_partial_line_first(oa_server: Any) -> None:
     oa_server.faults.add("error-after-tokens=2")
     result = oaproto_chat("hi", "--url", oa_server.url)

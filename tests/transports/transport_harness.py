@@ -36,10 +36,13 @@ TOKEN = "tok-5ecret-d0-not-leak-8c1f"
 ADAPTERS = ["requests", "httpx", "httpx-async", "aiohttp", "h11-asyncio", "h11-trio"]
 ASYNC_ADAPTERS = ADAPTERS[2:]
 
-# Fast, and no rate limit: a test may request many replies.
+# Fast, and no rate limit: a test may request many replies. Tokens are just
+# slow enough (35+ lorem tokens, >= 175 ms) that the client's stream is open
+# before the reply finishes: a finished reply answers the stream with 204 and
+# is fetched instead, and faults armed on the stream would never fire.
 SERVER_DEFAULTS: dict[str, Any] = {
     "tokens": [TOKEN],
-    "token_delay": 0.002,
+    "token_delay": 0.005,
     "pending_interval": 0.05,
     "rate_limit": None,
     "shutdown_timeout": 0.5,
