@@ -306,31 +306,34 @@ class SSEDecoder:
                     self._skip_lf = self._pre = True
                 data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             last = data.rfind(b"\n")
-            pieces = self._pieces
             if last < 0:
-                pieces.append(data)
-                self._plen += len(data)
-                if self._plen > self._plimit:
+                self._pieces.append(data)
+                plen = self._plen + len(data)
+                self._plen = plen
+                if plen > self._plimit:
                     self._check_partial()
                 return []
 
             end = last + 1
-            size = len(data)
+            tail = len(data) - end
+            pieces = self._pieces
+            # The complete lines are the unfinished line plus data[:end].
+            complete = self._plen + end
             if pieces:
-                pieces.append(data if end == size else data[:end])
+                pieces.append(data[:end] if tail else data)
                 buf = b"".join(pieces)
-                pieces.clear()
             else:
-                buf = data if end == size else data[:end]
-            if end == size:
+                buf = data[:end] if tail else data
+            if tail:
+                self._pieces = [data[end:]]
+                self._plen = tail
+            else:
+                self._pieces = []
                 self._plen = 0
-            else:
-                pieces.append(data[end:])
-                self._plen = size - end
-            del data
+            del data, pieces
 
             too_long = False
-            if len(buf) > self._max_line:
+            if complete > self._max_line:
                 # Only a buffer longer than the limit can hold a line that is.
                 lines_b = buf.split(b"\n")
                 if max(map(len, lines_b)) > self._max_line:
@@ -374,12 +377,13 @@ class SSEDecoder:
                         self._take_blocks(split, events)
                         text = ""
                 if text:
+                    size = len(text)
                     lines = text.split("\n")
                     del text
                     lines.pop()  # the empty string after the final LF
-                    self._lines(lines, events)
+                    self._lines(lines, events, size)
                     del lines
-            if too_long or self._plen > self._plimit:
+            if too_long or tail > self._plimit:
                 self._check_partial(too_long)
         except BaseException:
             self._status = "the SSE decoder failed on earlier input and cannot be used"
@@ -514,14 +518,23 @@ class SSEDecoder:
         if datas:
             events += _make_events(datas, self._last_id)
 
-    def _lines(self, lines: list[str], events: list[ServerSentEvent]) -> None:
-        """Interpret complete lines one by one ("Interpreting an event stream")."""
-        data = old_data = self._data
+    def _lines(self, lines: list[str], events: list[ServerSentEvent], size: int) -> None:
+        """Interpret complete lines one by one ("Interpreting an event stream").
+
+        ``size`` is the length of the text the lines came from.
+        """
+        # The data lines of the block: None, one str, or a list of several
+        # (typed Any: mypy does not narrow on the cheaper `type(x) is` tests).
+        pending = self._data
+        data: Any = None if not pending else pending[0] if len(pending) == 1 else pending
         event = self._event
         block_retry = self._block_retry
         id_buf = self._id_buf
         last_id = self._last_id
         max_event = self._max_event
+        # Events can only outgrow the limit if the buffered data and the new
+        # text together could; otherwise skip the check per event.
+        check = self._dsize + size > max_event
         append = events.append
         new = _tuple_new
         cls = ServerSentEvent
@@ -531,55 +544,82 @@ class SSEDecoder:
                     # Dispatch. The last event ID string is set even when no
                     # event fires.
                     last_id = id_buf
-                    if data:
-                        value = "\n".join(data)
-                        if len(value) > max_event:
+                    if data is not None:
+                        if type(data) is list:
+                            data = "\n".join(data)
+                        if check and len(data) > max_event:
                             raise SSELimitError("max_event_size", max_event)
-                        append(new(cls, (event or "message", value, last_id, block_retry)))
-                        data = []
+                        append(new(cls, (event or "message", data, last_id, block_retry)))
+                        data = None
                     event = ""
                     block_retry = None
-                elif line[:6] == "data: ":
-                    data.append(line[6:])
-                elif line[0] == ":":
-                    pass  # a comment
-                else:
+                    continue
+                # The common fields with the usual single space come first:
+                # removeprefix returns the line itself when it does not match.
+                value = line.removeprefix("data: ")
+                if value is line:
+                    value = line.removeprefix("id: ")
+                    if value is not line:
+                        if "\0" not in value:
+                            id_buf = value
+                        continue
+                    value = line.removeprefix("event: ")
+                    if value is not line:
+                        event = value
+                        continue
+                    if line[0] == ":":
+                        continue  # a comment
                     name, colon, value = line.partition(":")
                     if colon and value[:1] == " ":
                         value = value[1:]
-                    if name == "data":
-                        data.append(value)
-                    elif name == "event":
+                    if name == "event":
                         event = value
-                    elif name == "id":
+                        continue
+                    if name == "id":
                         if "\0" not in value:
                             id_buf = value
-                    elif name == "retry" and value.isdigit() and value.isascii():
-                        digits = value.lstrip("0")
-                        if len(digits) <= _MAX_RETRY_DIGITS:
-                            block_retry = self._retry = int(digits or "0")
-                    # Any other field name is ignored, as the spec requires.
+                        continue
+                    if name == "retry":
+                        if value.isdigit() and value.isascii():
+                            digits = value.lstrip("0")
+                            if len(digits) <= _MAX_RETRY_DIGITS:
+                                block_retry = self._retry = int(digits or "0")
+                        continue
+                    if name != "data":
+                        continue  # any other field is ignored
+                if data is None:
+                    data = value
+                elif type(data) is str:
+                    data = [data, value]
+                else:
+                    data.append(value)
         finally:
-            self._data = data
+            if data is None:
+                self._data = []
+            elif type(data) is str:
+                self._data = [data]
+            else:
+                self._data = data
             self._event = event
             self._block_retry = block_retry
             self._id_buf = id_buf
             self._last_id = last_id
-            self._clean = not data and not event and block_retry is None and id_buf == last_id
+            self._clean = data is None and not event and block_retry is None and id_buf == last_id
         # Account for the data of the block left open, without rescanning the
         # lines counted by earlier chunks.
-        if data:
-            if data is old_data:
-                added = data[self._dcount :]
-                dsize = self._dsize + sum(map(len, added)) + len(added)
-            else:
-                dsize = sum(map(len, data)) + len(data)
-            if dsize - 1 > max_event:
-                raise SSELimitError("max_event_size", max_event)
-            self._dsize = dsize
-            self._dcount = len(data)
-        else:
+        if data is None:
             self._dsize = self._dcount = 0
+            return
+        stored = self._data
+        if stored is pending:
+            added = stored[self._dcount :]
+            dsize = self._dsize + sum(map(len, added)) + len(added)
+        else:
+            dsize = sum(map(len, stored)) + len(stored)
+        if dsize - 1 > max_event:
+            raise SSELimitError("max_event_size", max_event)
+        self._dsize = dsize
+        self._dcount = len(stored)
 
 
 _LINE_ENDINGS: Final = ("\r\n", "\n", "\r")
