@@ -90,35 +90,40 @@ async def _bounded(
             return await work()
         raise TransportTimeoutError(f"{what}: gave up after {timeout} s")
     loop = asyncio.get_running_loop()
-    task = loop.create_task(work())
     deadline = loop.time() + timeout
     held_back = False
     with _anyio_shield():
-        while not task.done() and (remaining := deadline - loop.time()) > 0:
-            try:
-                await asyncio.wait((task,), timeout=remaining)
-            except asyncio.CancelledError:
-                held_back = True
+        task = loop.create_task(work())
+        try:
+            while not task.done() and (remaining := deadline - loop.time()) > 0:
+                try:
+                    await asyncio.wait((task,), timeout=remaining)
+                except asyncio.CancelledError:
+                    held_back = True
+        finally:
+            gave_up = not task.done()
+            if gave_up:  # the deadline passed (or we failed): never orphan the work
+                task.cancel()
+                task.add_done_callback(_retrieve)
     if held_back:
         # Deliver the held-back cancellation at the next await, counted once.
         current = asyncio.current_task()
         assert current is not None
         current.uncancel()
         current.cancel()
-    if not task.done():
-        task.cancel()
-        task.add_done_callback(_retrieve)
+    if gave_up:
         raise TransportTimeoutError(f"{what}: gave up after {timeout} s")
     return task.result()
 
 
 def _anyio_shield() -> AbstractContextManager[object]:
-    # Only a caller already using anyio can have an anyio cancel scope around us.
-    if "anyio" not in sys.modules:
+    # Only a caller already using anyio can have an anyio cancel scope around
+    # us, so anyio is used if (and only if) something imported it already.
+    anyio: Any = sys.modules.get("anyio")
+    if anyio is None:
         return nullcontext()
-    import anyio
-
-    return anyio.CancelScope(shield=True)
+    shield: AbstractContextManager[object] = anyio.CancelScope(shield=True)
+    return shield
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:

@@ -45,6 +45,25 @@ def test_quick_start_streams_tokens_as_they_arrive() -> None:
     assert len(output.split()) >= 10
 
 
+def test_quick_start_needs_only_aiohttp() -> None:
+    # The ``cli`` extra installs aiohttp alone: block every other HTTP or async
+    # library (None in sys.modules makes importing it fail) and run the quick start.
+    blocked = ("httpx", "httpcore", "requests", "urllib3", "h11", "anyio", "trio", "sniffio")
+    code = (
+        f"import sys; sys.modules.update(dict.fromkeys({blocked!r}));"
+        "from oaproto.transports.cli import main; sys.exit(main(['chat', 'Hello there']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert len(result.stdout.split()) >= 10
+
+
 @pytest.mark.oa_server(tokens=[TOKEN], token_delay=0, rate_limit=None)
 @pytest.mark.parametrize("dialect", ["web", "inference"])
 def test_url_with_the_token_from_the_environment(oa_server: Any, dialect: str) -> None:
