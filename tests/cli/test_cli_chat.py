@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,30 @@ def test_an_error_mid_reply_ends_the_partial_line_first(oa_server: Any) -> None:
     assert len(result.stdout.split()) == 2
     assert result.stderr.startswith("oaproto chat: ReplyError: reply failed:")
     assert oa_server.chats() == []
+
+
+@pytest.mark.oa_server(token_delay=0, rate_limit=None)
+@pytest.mark.parametrize("transport", ["aiohttp", "requests"])
+def test_ctrl_c_mid_stream_still_deletes_the_chat(oa_server: Any, transport: str) -> None:
+    # asyncio.run turns SIGINT into cancellation (aiohttp); a blocking read gets
+    # KeyboardInterrupt (requests). Either way the chat must be deleted.
+    oa_server.faults.add("never-end", step="assistant_message")
+    with subprocess.Popen(
+        [*COMMAND, "hi", "--url", oa_server.url, "--transport", transport],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        deadline = time.monotonic() + 30
+        while not any(r.step == "events" for r in oa_server.requests):
+            assert time.monotonic() < deadline, "the stream never opened"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert errors == "oaproto chat: interrupted\n"
+    assert oa_server.chats() == []
+    assert len(oa_server.deleted_chat_ids) == 1
 
 
 def test_unreachable_url_is_a_transport_error() -> None:

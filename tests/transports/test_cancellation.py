@@ -85,7 +85,7 @@ def assert_deleted(server: ThreadedServer, chat_id: str | None) -> None:
 async def test_cancel_scope_mid_stream_deletes_the_chat(
     adapter: str, server: ThreadedServer
 ) -> None:
-    server.faults.add("never-end")
+    server.faults.add("never-end", step="assistant_message")
     chat = Chat(adapter, server)
     try:
         with anyio.move_on_after(0.3) as scope:
@@ -102,7 +102,7 @@ async def test_cancel_scope_stays_cancelled_during_a_slow_delete(
 ) -> None:
     # The scope is still cancelled while cleanup runs: the bounded shield
     # must carry the slow DELETE through.
-    server.faults.add("never-end")
+    server.faults.add("never-end", step="assistant_message")
     server.faults.add("slow-headers=0.3", step="delete_chat")
     chat = Chat(adapter, server)
     try:
@@ -119,7 +119,7 @@ async def test_wait_for_cancels_natively_and_the_chat_is_deleted(
 ) -> None:
     if anyio_backend != "asyncio":
         pytest.skip("asyncio.wait_for needs asyncio")
-    server.faults.add("never-end")
+    server.faults.add("never-end", step="assistant_message")
     chat = Chat(adapter, server)
     try:
         with pytest.raises(TimeoutError):
@@ -134,7 +134,7 @@ async def test_a_second_cancel_during_cleanup_is_held_back(
 ) -> None:
     if anyio_backend != "asyncio":
         pytest.skip("Task.cancel() needs asyncio")
-    server.faults.add("never-end")
+    server.faults.add("never-end", step="assistant_message")
     server.faults.add("slow-headers=0.3", step="delete_chat")
     chat = Chat(adapter, server)
     try:

@@ -238,7 +238,7 @@ def test_stall_times_out_on_the_transport_read(harness: Harness) -> None:
 
 
 def test_a_stream_of_pending_events_only_hits_the_idle_timeout(harness: Harness) -> None:
-    harness.server.faults.add("never-end")
+    harness.server.faults.add("never-end", step="assistant_message")
     with pytest.raises(TransportTimeoutError) as raised:
         stream(harness, idle_timeout=0.4)
     assert "idle_timeout" in str(raised.value)
@@ -253,7 +253,7 @@ def test_pending_events_are_passed_through(harness: Harness) -> None:
 
 
 def test_reply_timeout_bounds_the_whole_reply(harness: Harness) -> None:
-    harness.server.faults.add("never-end")
+    harness.server.faults.add("never-end", step="assistant_message")
     with pytest.raises(TransportTimeoutError) as raised:
         ask(harness, "Hello", reply_timeout=0.3)
     assert "reply_timeout" in str(raised.value)

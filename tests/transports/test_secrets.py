@@ -55,7 +55,7 @@ FAULTS = [
     ("status=403", "prompter_message", {}),
     ("close-after-tokens=2;abrupt", None, {}),
     ("stall=1;after=1", None, {"transport_timeout": 0.3}),
-    ("never-end", None, {"idle_timeout": 0.3}),
+    ("never-end", "assistant_message", {"idle_timeout": 0.3}),
     ("status=500", "delete_chat", {}),
 ]
 
