@@ -118,6 +118,8 @@ class ReferenceServer:
         """Bind, start the workers, and serve."""
         if self._runner is not None:
             raise RuntimeError("the server is already running")
+        if self._state.closing.is_set():
+            raise RuntimeError("a stopped server cannot be restarted; create a new one")
         config = self.config
         runner = web.AppRunner(
             make_app(self._state),
