@@ -192,6 +192,7 @@ class AsyncReplyStream:
         self._overrides = overrides
         self._chunks: AsyncIterator[bytes] | None = None  # the open body
         self._broken: TransportError | None = None  # why the body ended early
+        self._stack: AsyncExitStack | None = None  # this stream's response, while open
         self._deadlines = (math.inf, math.inf)  # (idle, reply)
         #: The final event, once seen.
         self.outcome: ReplyCompleted | ReplyFailed | None = None
@@ -207,7 +208,7 @@ class AsyncReplyStream:
         await client._send(session.request_assistant_message(**self._overrides))
         request = session.open_event_stream()
         # Registered before opening: a failure below still closes it.
-        client._stream = stream = AsyncExitStack()
+        client._stream = self._stack = stream = AsyncExitStack()
         try:
             response = await stream.enter_async_context(client._transport.open_stream(request))
             session.receive_stream_start(response.status, response.headers)
@@ -236,11 +237,13 @@ class AsyncReplyStream:
 
     async def _close(self) -> None:
         client = self._client
-        stream, client._stream = client._stream, None
+        stream, self._stack = self._stack, None
+        if stream is None or client._stream is not stream:
+            return  # never opened, or already closed (by the client's cleanup)
+        client._stream = None
         if client.session.state in _STREAMING:
             client.session.abandon_stream()  # the core first, then the connection
-        if stream is not None:
-            await close_bounded(stream, client._cleanup_timeout)
+        await close_bounded(stream, client._cleanup_timeout)
 
     def __aiter__(self) -> AsyncReplyStream:
         return self

@@ -190,6 +190,7 @@ class ReplyStream:
         self._overrides = overrides
         self._chunks: Iterator[bytes] | None = None  # the open body
         self._broken: TransportError | None = None  # why the body ended early
+        self._stack: ExitStack | None = None  # this stream's response, while open
         self._deadlines = (math.inf, math.inf)  # (idle, reply)
         #: The final event, once seen.
         self.outcome: ReplyCompleted | ReplyFailed | None = None
@@ -205,7 +206,7 @@ class ReplyStream:
         client._send(session.request_assistant_message(**self._overrides))
         request = session.open_event_stream()
         # Registered before opening: a failure below still closes it.
-        client._stream = stream = ExitStack()
+        client._stream = self._stack = stream = ExitStack()
         try:
             response = stream.enter_context(client._transport.open_stream(request))
             session.receive_stream_start(response.status, response.headers)
@@ -234,11 +235,13 @@ class ReplyStream:
 
     def _close(self) -> None:
         client = self._client
-        stream, client._stream = client._stream, None
+        stream, self._stack = self._stack, None
+        if stream is None or client._stream is not stream:
+            return  # never opened, or already closed (by the client's cleanup)
+        client._stream = None
         if client.session.state in _STREAMING:
             client.session.abandon_stream()  # the core first, then the connection
-        if stream is not None:
-            close_bounded(stream, client._cleanup_timeout)
+        close_bounded(stream, client._cleanup_timeout)
 
     def __iter__(self) -> ReplyStream:
         return self

@@ -68,6 +68,7 @@ class Scripted:
         self.script = {**SCRIPT, **overrides}
         self.sent: list[str] = []
         self.stream_error: Exception | None = None
+        self.open_streams = 0
 
     def _answer(self, request: HttpRequest) -> HttpResponse:
         key = request.url.rsplit("/", 1)[1]
@@ -83,7 +84,11 @@ class Scripted:
         if self.stream_error is not None:
             raise self.stream_error
         # The message finished before the stream was requested (§2.5): 204, no body.
-        yield StreamResponse(204, (), iter(()))
+        self.open_streams += 1
+        try:
+            yield StreamResponse(204, (), iter(()))
+        finally:
+            self.open_streams -= 1
 
     def close(self) -> None:
         pass
@@ -170,6 +175,21 @@ def test_one_stream_at_a_time() -> None:
         second = chat.retry()
         with pytest.raises(LocalProtocolError, match="still open"):
             second.__enter__()
+
+
+def test_leaving_an_old_stream_does_not_close_a_newer_one() -> None:
+    transport = Scripted()
+    with ChatClient(transport, CONFIG) as chat:
+        first = chat.reply("Hi")
+        first.__enter__()
+        assert first.text() == "Fetched text"  # complete: its connection is closed
+        second = chat.retry()
+        second.__enter__()
+        assert transport.open_streams == 1
+        first.__exit__(None, None, None)  # late, out of order
+        assert transport.open_streams == 1  # the second stream is untouched
+        second.__exit__(None, None, None)
+        assert transport.open_streams == 0
 
 
 def test_a_chat_that_was_never_created_sends_nothing_on_exit() -> None:
