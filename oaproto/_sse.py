@@ -129,6 +129,7 @@ class ServerSentEvent(tuple[str, str, str, int | None]):
 
 
 _tuple_new = tuple.__new__
+_split_data_lines = methodcaller("split", "\ndata: ")
 
 
 def _make_events(datas: list[str], id_: str) -> list[ServerSentEvent]:
@@ -371,11 +372,9 @@ class SSEDecoder:
                 if len(text) >= _FAST_PATH_MIN and not (
                     self._event or self._block_retry is not None
                 ):
-                    split = self._split_blocks(text)
-                    if split is not None:
-                        del text
-                        self._take_blocks(split, events)
-                        text = ""
+                    box = [text]
+                    del text
+                    text = "" if self._blocks(box, events) else box.pop()
                 if text:
                     size = len(text)
                     lines = text.split("\n")
@@ -462,61 +461,74 @@ class SSEDecoder:
         self._event = ""
         self._block_retry = None
 
-    def _split_blocks(self, text: str) -> tuple[list[str], int, bool, bool, int] | None:
-        """The fast path, first half: split ``text`` if it is only data lines and blank lines.
+    def _blocks(self, box: list[str], events: list[ServerSentEvent]) -> bool:
+        """The fast path: interpret text made only of data lines and blank lines.
 
-        The caller checked that no event type or retry is pending. Returns the
-        raw blocks and what :meth:`_take_blocks` needs to finish them, or
-        ``None`` when the text must be interpreted line by line.
+        ``box`` holds the text, so that this frame can drop the only reference
+        to it before copying out the data (a huge line is held twice at most).
+        The caller checked that no event type or retry is pending. Returns
+        False, with the text back in ``box``, when it must be interpreted line
+        by line.
         """
+        text = box[0]
         pos = 1 if text[0] == "\n" else 0
         if not text.startswith("data: ", pos) or (pos == 0 and self._id_buf != self._last_id):
-            return None
+            return False
         # The text (from pos) must be runs of "data: x" lines separated by
         # single blank lines, ending with a blank line (closed) or not (the
-        # last block stays open). Every LF is then either followed by "data: "
-        # (counted by `lines`), or is a blank line followed by "data: " (one
-        # per block boundary), or is among the last two; the counts prove it.
-        closed = text.endswith("\n\n")
+        # last block stays open). Each LF must then be followed by "data: "
+        # (K of them), or be a blank line followed by "data: " (one per block
+        # boundary, S), or be among the last F; the three sets are disjoint,
+        # so N == K + S + F proves it. Single-line blocks have K == S.
+        final = 2 if text.endswith("\n\n") else 1
         newlines = text.count("\n", pos)
-        lines = text.count("\ndata: ", pos)
         datas = text.split("\n\ndata: ")
         blocks = len(datas) - 1
-        if newlines != lines + blocks + (2 if closed else 1):
-            return None
-        return datas, pos, closed, lines > blocks, len(text)
-
-    def _take_blocks(
-        self,
-        split: tuple[list[str], int, bool, bool, int],
-        events: list[ServerSentEvent],
-    ) -> None:
-        """The fast path, second half: turn the blocks into events."""
-        datas, pos, closed, multiline, size = split
+        size = len(text)
+        del text
+        box.clear()
+        if newlines == 2 * blocks + final:
+            # Single-line blocks only (K == S): the common case.
+            datas[0] = datas[0][pos + 6 :]
+            datas[-1] = datas[-1][:-final]
+        else:
+            # Cut the blocks into lines; their number gives K without another
+            # pass over the text. (With pos == 1 the first block starts with
+            # "\ndata: ", which is not part of text[pos:].)
+            lines = list(map(_split_data_lines, datas))
+            if newlines != sum(map(len, lines)) - len(lines) - pos + 2 * blocks + final:
+                box.append("\n\ndata: ".join(datas))
+                return False
+            del datas
+            first = lines[0]
+            if pos:
+                del first[0]
+            else:
+                first[0] = first[0][6:]
+            last = lines[-1]
+            last[-1] = last[-1][:-final]
+            datas = list(map("\n".join, lines))
+            del lines, first, last
         if pos:
             # The leading blank line ends the block the last chunk left open.
             self._dispatch(events)
-        datas[0] = datas[0][pos + 6 :]
-        datas[-1] = datas[-1][: -2 if closed else -1]
-        if multiline:
-            # Some block has several data lines: drop their prefixes (a split
-            # and a join cost less than str.replace here).
-            datas[:] = map("\n".join, map(methodcaller("split", "\ndata: "), datas))
         if self._data:  # the first block continues the open one
             datas[0] = "\n".join([*self._data, datas[0]])
             self._data = []
         if size > self._max_event and max(map(len, datas)) > self._max_event:
             raise SSELimitError("max_event_size", self._max_event)
-        if closed:
+        if final == 2:
             self._dsize = self._dcount = 0
+            self._clean = True
         else:
             tail = datas.pop()
             self._data = [tail]
             self._dsize = len(tail) + 1
             self._dcount = 1
-        self._clean = closed
+            self._clean = False
         if datas:
             events += _make_events(datas, self._last_id)
+        return True
 
     def _lines(self, lines: list[str], events: list[ServerSentEvent], size: int) -> None:
         """Interpret complete lines one by one ("Interpreting an event stream").
