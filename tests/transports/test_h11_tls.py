@@ -1,0 +1,87 @@
+"""``H11Transport`` over TLS (anyio's TLS streams), on asyncio and trio.
+
+The reference server speaks plain http, so a tiny aiohttp app serves https
+here, with a throwaway self-signed certificate made by ``openssl``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from transport_api import H11Transport
+
+from oaproto import HttpRequest, TransportError
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.param
+    return backend
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    directory = tmp_path_factory.mktemp("tls")
+    key, cert = str(directory / "key.pem"), str(directory / "cert.pem")
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", key, "-out", cert, "-subj", "/CN=localhost"),
+            *("-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return directory
+
+
+@pytest.fixture(scope="module")
+def https_url(certificate: Path) -> Iterator[str]:
+    async def hello(request: web.Request) -> web.Response:
+        return web.Response(text="hello over tls")
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate / "cert.pem", certificate / "key.pem")
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    loop.run_until_complete(site.start())
+    port = runner.addresses[0][1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{port}/"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+async def test_https_with_a_trusted_certificate(certificate: Path, https_url: str) -> None:
+    context = ssl.create_default_context(cafile=certificate / "cert.pem")
+    response = await H11Transport(ssl_context=context).send(
+        HttpRequest(method="GET", url=https_url)
+    )
+    assert (response.status, response.body) == (200, b"hello over tls")
+
+
+async def test_an_untrusted_certificate_is_a_transport_error(https_url: str) -> None:
+    with pytest.raises(TransportError, match="CERTIFICATE_VERIFY_FAILED"):
+        await H11Transport().send(HttpRequest(method="GET", url=https_url))
