@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -104,8 +105,8 @@ def run_chat(args: argparse.Namespace) -> int:
         return output.fail(2, f"error: {exc}")
     except OAProtoError as exc:
         return output.fail(1, f"{type(exc).__name__}: {exc}")
-    except ImportError as exc:
-        return output.fail(2, f"error: --transport {args.transport} needs {exc.name}: {exc}")
+    except ImportError as exc:  # an optional library (an extra) is not installed
+        return output.fail(2, f"error: {exc.name or 'a library'} is not installed: {exc}")
     except KeyboardInterrupt:
         return output.fail(130, "interrupted")
     output.finish()
@@ -144,7 +145,10 @@ class _Output:
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not value > 0:  # also rejects nan
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
     return value

@@ -148,6 +148,7 @@ def test_unreachable_url_is_a_transport_error() -> None:
         (["--url", "ftp://example.test"], "base_url must be an absolute http(s) URL"),
         (["--token-file", "/nonexistent/token"], "cannot read --token-file"),
         (["--timeout", "0"], "must be a positive number of seconds"),
+        (["--timeout", "soon"], "must be a positive number of seconds"),
         (["--transport", "curl"], "invalid choice"),
     ],
 )
