@@ -202,11 +202,11 @@ def test_two_readers_split_the_tokens_and_one_never_ends(oa_server: ThreadedServ
     assert all(e["event_type"] != "message" for e in events_of(hanging[0]))
 
 
-@pytest.mark.oa_server(pending_interval=5.0, token_delay=0.01)
+@pytest.mark.oa_server(pending_interval=5.0, token_delay=0.02)
 def test_late_reader_gets_the_buffered_events(oa_server: ThreadedServer) -> None:
     port = oa_server.port
     chat_id, _, reply = conversation(port)
-    time.sleep(0.15)  # about 15 tokens are buffered by now
+    time.sleep(0.15)  # a few tokens are buffered by now
     events = events_of(read_stream(port, events_path(chat_id, reply["id"])))
     tokens = "".join(e["text"] for e in events if e["event_type"] == "token")
     assert tokens == events[-1]["message"]["content"]
