@@ -305,3 +305,20 @@ def test_enabled_plugin_gives_plugin_intermediate_and_an_empty_token(
     assert events[0]["event_type"] == "plugin_intermediate"
     assert events[0]["message"] is None
     assert events[1] == {"event_type": "token", "text": ""}
+
+
+def test_http_1_0_stream_runs_to_connection_close(oa_server: ThreadedServer) -> None:
+    import socket
+
+    chat_id, _, reply = conversation(oa_server.port)
+    head = f"GET {events_path(chat_id, reply['id'])} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", oa_server.port), timeout=10) as sock:
+        sock.sendall(head.encode())
+        received = bytearray()
+        while chunk := sock.recv(65536):
+            received += chunk
+    status_and_headers, _, body = bytes(received).partition(b"\r\n\r\n")
+    assert status_and_headers.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert b"transfer-encoding" not in status_and_headers.lower()
+    frames = [frame for frame in body.split(b"\r\n\r\n") if frame.startswith(b"data: ")]
+    assert json.loads(frames[-1][len(b"data: ") :])["event_type"] == "message"

@@ -108,7 +108,10 @@ async def open_stream(
         response = BareStreamResponse(status=200)
     for name, value in extra_headers:
         response.headers[name] = value
-    response.enable_chunked_encoding()
+    # HTTP/1.1: one chunk per event, as the real server (§11). HTTP/1.0 has no
+    # chunked encoding, so the body runs to the connection's close, as uvicorn does.
+    if request.version >= (1, 1):
+        response.enable_chunked_encoding()
     await response.prepare(request)
     return response
 
