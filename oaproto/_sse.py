@@ -512,10 +512,13 @@ class SSEDecoder:
         if pos:
             # The leading blank line ends the block the last chunk left open.
             self._dispatch(events)
+        # No event can outgrow the limit unless the data already buffered and
+        # the new text together do.
+        check = size + self._dsize > self._max_event
         if self._data:  # the first block continues the open one
             datas[0] = "\n".join([*self._data, datas[0]])
             self._data = []
-        if size > self._max_event and max(map(len, datas)) > self._max_event:
+        if check and max(map(len, datas)) > self._max_event:
             raise SSELimitError("max_event_size", self._max_event)
         if final == 2:
             self._dsize = self._dcount = 0
