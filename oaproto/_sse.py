@@ -104,22 +104,24 @@ class ServerSentEvent(tuple[str, str, str, int | None]):
             f"id={self[2]!r}, retry={self[3]!r})"
         )
 
+    # Equal only to events: a plain tuple with the same items is not an event
+    # (returning NotImplemented would let tuple.__eq__ answer for it).
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ServerSentEvent):
             return tuple.__eq__(self, other)
-        return NotImplemented
+        return False if isinstance(other, tuple) else NotImplemented
 
     def __ne__(self, other: object) -> bool:
         if isinstance(other, ServerSentEvent):
             return tuple.__ne__(self, other)
-        return NotImplemented
+        return True if isinstance(other, tuple) else NotImplemented
 
     __hash__ = tuple.__hash__
 
     # A value, not a sequence to sort: ordering raises TypeError, as it does
     # for a dataclass without order=True.
     def __lt__(self, other: object) -> bool:
-        return NotImplemented
+        raise TypeError("ServerSentEvent values are not ordered")
 
     __le__ = __gt__ = __ge__ = __lt__
 
