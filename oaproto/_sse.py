@@ -342,12 +342,8 @@ class SSEDecoder:
                 if max(map(len, lines_b)) > self._max_line:
                     # Interpret the lines before the first long one, then fail:
                     # the error is then the same whatever the chunking.
-                    kept = 0
-                    for line_b in lines_b:
-                        if len(line_b) > self._max_line:
-                            break
-                        kept += len(line_b) + 1
-                    buf = buf[:kept]
+                    first = next(i for i, line in enumerate(lines_b) if len(line) > self._max_line)
+                    buf = buf[: sum(map(len, lines_b[:first])) + first]
                     too_long = True
                 del lines_b
 
@@ -438,10 +434,9 @@ class SSEDecoder:
             raise SSELimitError("max_line_size", self._max_line)
         # Past the guard, an unfinished data line is certain to overflow its event.
         prefix = b""
-        for piece in self._pieces:
-            prefix += piece[:5]
-            if len(prefix) >= 5:
-                break
+        pieces = iter(self._pieces)
+        while len(prefix) < 5:  # the line is longer than the guard, so this ends
+            prefix += next(pieces)[:5]
         if prefix.startswith(b"data:"):
             raise SSELimitError("max_event_size", self._max_event)
 
@@ -449,9 +444,8 @@ class SSEDecoder:
         """Process a blank line outside the line loop ("dispatch the event")."""
         self._last_id = self._id_buf
         if self._data:
+            # No size check: an open block was checked when its chunk ended.
             value = "\n".join(self._data)
-            if len(value) > self._max_event:
-                raise SSELimitError("max_event_size", self._max_event)
             events.append(
                 _tuple_new(
                     ServerSentEvent,

@@ -1,0 +1,47 @@
+"""Chunk boundaries that take the decoder down each of its paths, checked against the spec.
+
+The decoder has a per-line loop and fast paths for runs of data-only blocks;
+these sequences start a chunk in every state the previous chunk can leave
+behind (open block, pending ID, blank line due, CR just seen).
+"""
+
+from __future__ import annotations
+
+import pytest
+from spec_reference import parse
+from sse_helpers import decode
+
+PAD = b"data: " + b"p" * 150 + b"\n\n"  # long enough for the fast path
+
+SEQUENCES = {
+    "open-block-then-blank-and-single-lines": [b"data: a\n", b"\n" + PAD * 2],
+    "open-block-then-blank-and-multi-lines": [b"data: a\n", b"\ndata: b\ndata: c\n\n" + PAD],
+    "open-block-continues-with-lines": [b"data: a\n", b"data: b\n" * 30 + b"\n" + PAD],
+    "open-block-continues-and-stays-open": [b"data: a\n", b"data: b\n" * 30, b"\n"],
+    "pending-id-then-blank-line": [b"id: 5\n", b"\n" + PAD],
+    "pending-id-then-data": [b"id: 5\n", PAD * 2],
+    "pending-event-then-data": [b"event: e\n", PAD * 2],
+    "pending-retry-then-data": [b"retry: 9\n", PAD * 2],
+    "multi-line-open-at-end": [PAD + b"data: x\ndata: y\n" * 20, b"\n"],
+    "multi-line-with-garbage": [PAD + b"data: x\nid: 3\ndata: y\n\n" + PAD],
+    "single-line-with-garbage": [PAD + b"data: x\n\n: c\n\n" + PAD],
+    "triple-newline": [PAD + b"\n" + PAD],
+    "not-data-space": [b"data:" + b"q" * 200 + b"\n\n"],
+    "cr-ends-chunk": [PAD[:-1] + b"\r", b"\n" + PAD],
+    "id-nul-without-space": [b"id:a\x00\ndata: x\n\n" + PAD],
+    "whole-event-after-open-block": [b"data: a\n", b"data: b\n\n"],
+    "whole-event-after-id": [b"id: 1\n", b"data: b\n\n"],
+    "bom-then-fast-path": [b"\xef\xbb\xbf" + PAD * 3],
+    "data-line-guard-not-data": [b"dat", b"x" * 5000, b"\n\n"],
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENCES))
+def test_sequence_matches_the_spec(name: str) -> None:
+    chunks = SEQUENCES[name]
+    body = b"".join(chunks)
+    reference = parse(body)
+    for limits in ({}, {"max_line_size": None, "max_event_size": 1000}):
+        got = decode(chunks, **limits)
+        assert got.events == reference.events
+        assert (got.last_event_id, got.retry) == (reference.last_event_id, reference.retry)
