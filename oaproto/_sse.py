@@ -257,7 +257,7 @@ class SSEDecoder:
         self._data: list[str] = []
         self._dsize = 0
         self._dcount = 0
-        self._event = ""
+        self._event = "message"  # the event type buffer, "" read as "message"
         self._block_retry: int | None = None
         self._id_buf = ""
         self._last_id = ""
@@ -368,7 +368,7 @@ class SSEDecoder:
             else:
                 events = []
                 if len(text) >= _FAST_PATH_MIN and not (
-                    self._event or self._block_retry is not None
+                    self._event != "message" or self._block_retry is not None
                 ):
                     box = [text]
                     del text
@@ -449,12 +449,12 @@ class SSEDecoder:
             events.append(
                 _tuple_new(
                     ServerSentEvent,
-                    (self._event or "message", value, self._last_id, self._block_retry),
+                    (self._event, value, self._last_id, self._block_retry),
                 )
             )
             self._data = []
             self._dsize = self._dcount = 0
-        self._event = ""
+        self._event = "message"
         self._block_retry = None
 
     def _blocks(self, box: list[str], events: list[ServerSentEvent]) -> bool:
@@ -560,9 +560,9 @@ class SSEDecoder:
                             data = "\n".join(data)
                         if check and len(data) > max_event:
                             raise SSELimitError("max_event_size", max_event)
-                        append(new(cls, (event or "message", data, last_id, block_retry)))
+                        append(new(cls, (event, data, last_id, block_retry)))
                         data = None
-                    event = ""
+                    event = "message"
                     block_retry = None
                     continue
                 # The common fields with the usual single space come first:
@@ -576,7 +576,7 @@ class SSEDecoder:
                         continue
                     value = line.removeprefix("event: ")
                     if value is not line:
-                        event = value
+                        event = value or "message"
                         continue
                     if line[0] == ":":
                         continue  # a comment
@@ -584,7 +584,7 @@ class SSEDecoder:
                     if colon and value[:1] == " ":
                         value = value[1:]
                     if name == "event":
-                        event = value
+                        event = value or "message"
                         continue
                     if name == "id":
                         if "\0" not in value:
@@ -615,7 +615,9 @@ class SSEDecoder:
             self._block_retry = block_retry
             self._id_buf = id_buf
             self._last_id = last_id
-            self._clean = data is None and not event and block_retry is None and id_buf == last_id
+            self._clean = (
+                data is None and event == "message" and block_retry is None and id_buf == last_id
+            )
         # Account for the data of the block left open, without rescanning the
         # lines counted by earlier chunks.
         if data is None:
