@@ -29,6 +29,13 @@ CASES = [
 ]
 
 
+# asyncio.wait_for and Task.cancel() exist only on asyncio.
+ASYNCIO_CASES = [case for case in CASES if case[1] == "asyncio"]
+only_asyncio = pytest.mark.parametrize(
+    "case", ASYNCIO_CASES, ids=[adapter for adapter, _ in ASYNCIO_CASES]
+)
+
+
 @pytest.fixture(params=CASES, ids=[adapter for adapter, _ in CASES])
 def case(request: pytest.FixtureRequest) -> tuple[str, str]:
     adapter, backend = request.param
@@ -114,11 +121,10 @@ async def test_cancel_scope_stays_cancelled_during_a_slow_delete(
     assert_deleted(server, chat.chat_id)
 
 
+@only_asyncio
 async def test_wait_for_cancels_natively_and_the_chat_is_deleted(
-    adapter: str, anyio_backend: str, server: ThreadedServer
+    adapter: str, server: ThreadedServer
 ) -> None:
-    if anyio_backend != "asyncio":
-        pytest.skip("asyncio.wait_for needs asyncio")
     server.faults.add("never-end", step="assistant_message")
     chat = Chat(adapter, server)
     try:
@@ -129,11 +135,10 @@ async def test_wait_for_cancels_natively_and_the_chat_is_deleted(
     assert_deleted(server, chat.chat_id)
 
 
+@only_asyncio
 async def test_a_second_cancel_during_cleanup_is_held_back(
-    adapter: str, anyio_backend: str, server: ThreadedServer
+    adapter: str, server: ThreadedServer
 ) -> None:
-    if anyio_backend != "asyncio":
-        pytest.skip("Task.cancel() needs asyncio")
     server.faults.add("never-end", step="assistant_message")
     server.faults.add("slow-headers=0.3", step="delete_chat")
     chat = Chat(adapter, server)
