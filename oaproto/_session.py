@@ -10,20 +10,13 @@ session exactly as it was. The driver moves the bytes (see ``docs/embedding.md``
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from types import MappingProxyType
 from typing import Any, Literal, TypeAlias
 
 from ._api import ChatAPI
 from ._config import ClientConfig, Dialect
-from ._errors import (
-    IncompleteReplyError,
-    LocalProtocolError,
-    OAProtoError,
-    RemoteProtocolError,
-)
+from ._errors import LocalProtocolError, OAProtoError, RemoteProtocolError
 from ._events import (
     NEED_DATA,
     AssistantMessageQueued,
@@ -31,22 +24,23 @@ from ._events import (
     ChatDeleted,
     LifecycleEvent,
     NeedData,
-    Pending,
-    PluginIntermediate,
     PrompterMessagePosted,
     ReplyAlreadyFinished,
     ReplyCompleted,
     ReplyFailed,
     ReplyUnfinished,
     StreamEvent,
-    Token,
-    UnknownStreamEvent,
 )
 from ._http import Headers, HttpRequest, HttpResponse
-from ._models import Message, MessageState, PluginEntry
-from ._responses import raise_for_status
+from ._models import MessageState, PluginEntry
+from ._reply_stream import (
+    MAX_ERROR_BODY_SIZE,
+    ReplyStreamReader,
+    expect_assistant,
+    reply_completed,
+)
 from ._sampling import DEFAULT_MODEL_CONFIG_NAME, PRESETS, SamplingParameters
-from ._sse import ServerSentEvent, SSEDecoder
+from ._sse import SSEDecoder
 from ._state import REQUIRES, TRANSITIONS, ChatState, Known, SessionInput
 
 __all__ = [
@@ -64,8 +58,6 @@ I = SessionInput  # noqa: E741 - short alias, as in _state.py
 DEFAULT_MAX_LINE_SIZE = 4 * 1024 * 1024
 #: Default limit on one SSE event's data, in characters.
 DEFAULT_MAX_EVENT_SIZE = 4 * 1024 * 1024
-#: How much of a rejected stream's body is kept for its error.
-MAX_ERROR_BODY_SIZE = 64 * 1024
 
 # A fetched assistant message in one of these states has not finished (§4.3).
 _UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
@@ -135,208 +127,6 @@ _Outcome: TypeAlias = tuple[SessionInput, LifecycleEvent]
 _Handler: TypeAlias = Callable[[HttpResponse], _Outcome]
 
 
-def _expect_assistant(message: Message, message_id: str | None, what: str) -> None:
-    if not message.is_assistant:
-        raise RemoteProtocolError(
-            f"{what}: expected an assistant message, got role {message.role!r}"
-        )
-    if message_id is not None and message.id != message_id:
-        raise RemoteProtocolError(f"{what}: expected message {message_id}, got {message.id}")
-
-
-def _completed(message: Message, token_text: str, what: str) -> ReplyCompleted:
-    if message.content is None:
-        raise RemoteProtocolError(f"{what}: a complete message without content")
-    return ReplyCompleted(message=message, text=message.content, token_text=token_text)
-
-
-class _ReplyStream:
-    """Decodes one event-stream response; owned by the session while it streams.
-
-    ``feed``/``feed_eof`` only buffer (as h11's ``receive_data`` does); the
-    work happens in ``next_event``, so the events never depend on how the
-    body was chunked.
-    """
-
-    def __init__(
-        self,
-        *,
-        request: HttpRequest,
-        dialect: Dialect,
-        message_id: str,
-        max_line_size: int,
-        max_event_size: int,
-    ) -> None:
-        self._request = request
-        self._dialect = dialect
-        self._message_id = message_id
-        self._decoder = SSEDecoder(max_line_size=max_line_size, max_event_size=max_event_size)
-        self._status = 0
-        self._rejected = False  # body kept for the error instead of decoded
-        self._body = bytearray()  # the rejected body, at most MAX_ERROR_BODY_SIZE
-        self._pending = bytearray()  # fed, not yet decoded
-        self._events: deque[ServerSentEvent] = deque()  # decoded, not yet returned
-        self._headers: Headers = ()
-        self._saw_bytes = False
-        self._eof = False
-        self._closed = False
-        self.tokens: list[str] = []
-
-    @property
-    def token_text(self) -> str:
-        return "".join(self.tokens)
-
-    def start(self, status: int, headers: Headers) -> None:
-        self._status = status
-        self._headers = headers
-        if not 200 <= status <= 299 or status == 204:
-            # An error status, or the 204 of a finished message (§2.5): the
-            # body (if any) is kept and judged at EOF, once it is readable.
-            self._rejected = True
-        elif self._dialect is Dialect.INFERENCE:
-            # The inference server always sends this type (§2.2); the website
-            # sets none, so its stream is accepted whatever it says (§2.1).
-            content_type = HttpResponse(status=status, headers=headers).header("content-type")
-            media_type = (content_type or "").split(";")[0].strip().lower()
-            self._rejected = media_type != "text/event-stream"
-
-    def feed(self, data: bytes) -> None:
-        if self._eof:
-            raise LocalProtocolError("receive_data() after receive_eof()")
-        if not data:
-            return
-        self._saw_bytes = True
-        if self._rejected:
-            room = MAX_ERROR_BODY_SIZE - len(self._body)
-            self._body += data[:room]
-        else:
-            self._pending += data
-
-    def feed_eof(self) -> None:
-        if self._eof:
-            raise LocalProtocolError("receive_eof() called twice")
-        self._eof = True
-
-    def next_event(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
-        if self._rejected:
-            return self._next_rejected()
-        try:
-            return self._next_decoded()
-        except IncompleteReplyError:
-            raise
-        except RemoteProtocolError as exc:
-            # Bad JSON, a bad frame, an oversized line: the reply cannot be
-            # read further; keep what was streamed on the error.
-            raise IncompleteReplyError(
-                f"unreadable event stream: {exc}",
-                partial_text=self.token_text,
-                message_id=self._message_id,
-            ) from exc
-
-    def _next_rejected(self) -> ReplyAlreadyFinished | Literal[NeedData.NEED_DATA]:
-        if not self._eof:
-            return NEED_DATA
-        response = HttpResponse(status=self._status, headers=self._headers, body=bytes(self._body))
-        raise_for_status(response, request=self._request, dialect=self._dialect)
-        if not self._saw_bytes:
-            return ReplyAlreadyFinished(message_id=self._message_id)
-        kind = "a 204 with a body" if self._status == 204 else "not text/event-stream"
-        raise RemoteProtocolError(
-            f"HTTP {self._status} for {self._request.method} {self._request.url}: "
-            f"{kind}: {bytes(self._body[:120])!r}"
-        )
-
-    def _next_decoded(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
-        while True:
-            if self._events:
-                event = self._convert(self._events.popleft())
-                if event is not None:
-                    return event
-            elif self._pending:
-                # One line at a time: the decoder drops the events of a chunk
-                # that also holds an oversized line, and events must not
-                # depend on how the body was chunked.
-                end = self._pending.find(b"\n") + 1 or len(self._pending)
-                line = bytes(self._pending[:end])
-                del self._pending[:end]
-                self._events.extend(self._decoder.feed(line))
-            elif not self._eof:
-                return NEED_DATA
-            elif not self._closed:
-                self._closed = True
-                self._events.extend(self._decoder.close())
-            elif not self._saw_bytes:
-                # Web: the 200-empty of an already finished message (§2.1, §2.5).
-                return ReplyAlreadyFinished(message_id=self._message_id)
-            else:
-                raise IncompleteReplyError(
-                    "the event stream ended without a message or error event",
-                    partial_text=self.token_text,
-                    message_id=self._message_id,
-                )
-
-    def _convert(self, sse: ServerSentEvent) -> StreamEvent | None:
-        if sse.event == "ping":
-            # sse-starlette <= 1.3.3 keep-alive: "event: ping" with a timestamp
-            # as data (§2.2). The newer comment form never reaches us.
-            return None
-        try:
-            frame = sse.json()
-        except (ValueError, RecursionError):
-            raise RemoteProtocolError(f"event data is not JSON: {sse.data[:120]!r}") from None
-        if not isinstance(frame, dict):
-            raise RemoteProtocolError(f"event data is not a JSON object: {sse.data[:120]!r}")
-        event_type = frame.get("event_type")
-        if not isinstance(event_type, str):
-            raise RemoteProtocolError(f"event without a string event_type: {sse.data[:120]!r}")
-        return self._typed(event_type, frame)
-
-    def _typed(self, event_type: str, frame: dict[str, Any]) -> StreamEvent:
-        # Field names and shapes: §2.3.
-        if event_type == "token":
-            text = _field(frame, "text", str)
-            self.tokens.append(text)
-            return Token(text=text)
-        if event_type == "pending":
-            return Pending(
-                queue_position=_field(frame, "queue_position", int),
-                queue_size=_field(frame, "queue_size", int),
-            )
-        if event_type == "plugin_intermediate":
-            return PluginIntermediate(
-                current_plugin_thought=_field(frame, "current_plugin_thought", str),
-                current_plugin_action_taken=_field(frame, "current_plugin_action_taken", str),
-                current_plugin_action_input=_field(frame, "current_plugin_action_input", str),
-                current_plugin_action_response=_field(frame, "current_plugin_action_response", str),
-            )
-        if event_type == "message":
-            message = Message.from_json(frame.get("message"))
-            _expect_assistant(message, self._message_id, "message event")
-            if not message.is_complete:
-                raise RemoteProtocolError(
-                    f"message event with state {message.state!r}, not complete"
-                )
-            return _completed(message, self.token_text, "message event")
-        if event_type == "error":
-            error = _field(frame, "error", str)
-            raw_message = frame.get("message")
-            failed = None if raw_message is None else Message.from_json(raw_message)
-            if failed is not None:
-                _expect_assistant(failed, self._message_id, "error event")
-            return ReplyFailed(error=error, message=failed, partial_text=self.token_text)
-        return UnknownStreamEvent(event_type=event_type, data=MappingProxyType(frame))
-
-
-def _field(frame: dict[str, Any], key: str, kind: type[str] | type[int]) -> Any:
-    value = frame.get(key)
-    # bool is an int subclass; a boolean queue position is a malformed frame.
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise RemoteProtocolError(
-            f"{frame.get('event_type')} event: {key} is not a {kind.__name__}"
-        )
-    return value
-
-
 _STREAM_OUTCOMES: dict[type, SessionInput] = {
     ReplyCompleted: I.REPLY_COMPLETED,
     ReplyFailed: I.REPLY_FAILED,
@@ -397,7 +187,7 @@ class ChatSession:
         self._token_text = ""
         self._needs_cleanup = False
         self._handler: _Handler | None = None
-        self._stream: _ReplyStream | None = None
+        self._stream: ReplyStreamReader | None = None
 
     @classmethod
     def resume(
@@ -648,7 +438,7 @@ class ChatSession:
             # gpt4free read a 2xx without "id" into an unbound variable
             # (§7.6 item 2); Message.from_json rejects it instead.
             message = call.parse(response)
-            _expect_assistant(message, None, "assistant_message")
+            expect_assistant(message, None, "assistant_message")
             self._assistant_message_id = message.id
             return I.ASSISTANT_MESSAGE_QUEUED, AssistantMessageQueued(message=message)
 
@@ -674,7 +464,7 @@ class ChatSession:
         message_id = self._id(Known.ASSISTANT_MESSAGE_ID)
         request = self._api.stream_events(self._id(Known.CHAT_ID), message_id)
         max_line_size, max_event_size = self._limits
-        self._stream = _ReplyStream(
+        self._stream = ReplyStreamReader(
             request=request,
             dialect=self._api.dialect,
             message_id=message_id,
@@ -705,10 +495,10 @@ class ChatSession:
 
         def handle(response: HttpResponse) -> _Outcome:
             message = call.parse(response)
-            _expect_assistant(message, message_id, "fetched message")
+            expect_assistant(message, message_id, "fetched message")
             if message.is_complete:
                 return I.REPLY_COMPLETED, self._complete(
-                    _completed(message, self._token_text, "fetched message")
+                    reply_completed(message, self._token_text, "fetched message")
                 )
             if message.is_failed:
                 failed = ReplyFailed(
