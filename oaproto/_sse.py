@@ -154,6 +154,16 @@ _UNLIMITED: Final = 1 << 62
 _FAST_PATH_MIN: Final = 128
 
 
+def _retry_value(value: str) -> int | None:
+    """The reconnection time a ``retry`` field value sets, or None to ignore the field."""
+    if value.isdigit() and value.isascii():  # ASCII digits only, at least one
+        if len(value) > _MAX_RETRY_DIGITS:
+            value = value.lstrip("0") or "0"
+        if len(value) <= _MAX_RETRY_DIGITS:
+            return int(value)
+    return None
+
+
 def _check_limit(name: str, value: int | None) -> int:
     if value is None:
         return _UNLIMITED
@@ -578,6 +588,12 @@ class SSEDecoder:
                     if value is not line:
                         event = value or "message"
                         continue
+                    value = line.removeprefix("retry: ")
+                    if value is not line:
+                        number = _retry_value(value)
+                        if number is not None:
+                            block_retry = self._retry = number
+                        continue
                     if line[0] == ":":
                         continue  # a comment
                     name, colon, value = line.partition(":")
@@ -591,10 +607,9 @@ class SSEDecoder:
                             id_buf = value
                         continue
                     if name == "retry":
-                        if value.isdigit() and value.isascii():
-                            digits = value.lstrip("0")
-                            if len(digits) <= _MAX_RETRY_DIGITS:
-                                block_retry = self._retry = int(digits or "0")
+                        number = _retry_value(value)
+                        if number is not None:
+                            block_retry = self._retry = number
                         continue
                     if name != "data":
                         continue  # any other field is ignored
