@@ -544,10 +544,11 @@ class SSEDecoder:
 
         ``size`` is the length of the text the lines came from.
         """
-        # The data lines of the block: None, one str, or a list of several
-        # (typed Any: mypy does not narrow on the cheaper `type(x) is` tests).
+        # The data lines of the block: None, one str, or (multi) a list of
+        # several. Typed Any: mypy cannot follow the flag.
         pending = self._data
-        data: Any = None if not pending else pending[0] if len(pending) == 1 else pending
+        multi = len(pending) > 1
+        data: Any = pending if multi else pending[0] if pending else None
         event = self._event
         block_retry = self._block_retry
         id_buf = self._id_buf
@@ -566,8 +567,9 @@ class SSEDecoder:
                     # event fires.
                     last_id = id_buf
                     if data is not None:
-                        if type(data) is list:
+                        if multi:
                             data = "\n".join(data)
+                            multi = False
                         if check and len(data) > max_event:
                             raise SSELimitError("max_event_size", max_event)
                         append(new(cls, (event, data, last_id, block_retry)))
@@ -615,17 +617,18 @@ class SSEDecoder:
                         continue  # any other field is ignored
                 if data is None:
                     data = value
-                elif type(data) is str:
-                    data = [data, value]
-                else:
+                elif multi:
                     data.append(value)
+                else:
+                    data = [data, value]
+                    multi = True
         finally:
             if data is None:
                 self._data = []
-            elif type(data) is str:
-                self._data = [data]
-            else:
+            elif multi:
                 self._data = data
+            else:
+                self._data = [data]
             self._event = event
             self._block_retry = block_retry
             self._id_buf = id_buf
