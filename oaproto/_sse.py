@@ -480,6 +480,16 @@ class SSEDecoder:
         pos = 1 if text[0] == "\n" else 0
         if not text.startswith("data: ", pos) or (pos == 0 and self._id_buf != self._last_id):
             return False
+        # A cheap look at the next line or two turns away most text that has
+        # other fields (a chunk that starts inside a data line, say) before
+        # the full proof below.
+        size = len(text)
+        second = text.find("\n", pos) + 1
+        if second < size:
+            if text[second] == "\n":
+                second += 1
+            if second < size and not text.startswith("data: ", second):
+                return False
         # The text (from pos) must be runs of "data: x" lines separated by
         # single blank lines, ending with a blank line (closed) or not (the
         # last block stays open). Each LF must then be followed by "data: "
@@ -490,7 +500,6 @@ class SSEDecoder:
         newlines = text.count("\n", pos)
         datas = text.split("\n\ndata: ")
         blocks = len(datas) - 1
-        size = len(text)
         del text
         box.clear()
         if newlines == 2 * blocks + final:
