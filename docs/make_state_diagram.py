@@ -10,7 +10,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from oaproto._state import REQUIRES, TRANSITIONS, ChatState, SessionInput
+from oaproto._state import BEFORE_COMMAND, REQUIRES, TRANSITIONS, ChatState, SessionInput, Target
 
 OUTPUT = Path(__file__).resolve().parent / "state-machine.md"
 
@@ -25,24 +25,54 @@ _HEADER = """\
 
 * A **call** is a method the driver invokes (`create_chat()`, `receive_data()`, ...).
 * An **outcome** is what the session concluded from the server's answer; it is
-  reported as the event of that name (or, for `remote error`, an exception).
+  reported as the event of that name (or, for `request rejected` and
+  `remote error`, an exception).
 * Receive calls (`receive_response()`, `receive_data()`, `receive_eof()`,
   `next_event()`) map a state to itself: the outcome they report moves the state.
   The diagram leaves these self-loops out; the table lists them.
+* `request rejected` (an error status) undoes the command in flight: the
+  session goes back to the state the command was called in, with the ids it
+  had then. The diagram draws one `(back)` arrow to each such state. A refused
+  delete goes to `ERROR` instead, from where it can be re-sent.
 
 """
 
 
-def _label(event: SessionInput) -> str:
-    return event.value
+def origins(state: ChatState) -> list[ChatState]:
+    """The states a request in flight in ``state`` can have been sent from.
+
+    A command that sends a request leads there directly; a receive call (as
+    ``OPENING`` to ``STREAMING``) passes on the origins of the state it leaves.
+    """
+    found: set[ChatState] = set()
+    for (source, event), target in TRANSITIONS.items():
+        if target is state and source is not state and not event.is_outcome:
+            found.update([source] if event.sends_request else origins(source))
+    return [s for s in ChatState if s in found]
+
+
+def _targets(state: ChatState, target: Target) -> list[tuple[ChatState, str]]:
+    """Where ``target`` leads from ``state``, each with a label suffix."""
+    if target is BEFORE_COMMAND:
+        return [(origin, " (back)") for origin in origins(state)]
+    return [(target, "")]
+
+
+def _next_state(state: ChatState, target: Target) -> str:
+    if target is BEFORE_COMMAND:
+        *others, last = [origin.name for origin in origins(state)]
+        either = f"{', '.join(others)} or {last}" if others else last
+        return f"back to the state before the command: {either}"
+    return target.name
 
 
 def mermaid() -> str:
     """The ``stateDiagram-v2`` block: one arrow per (from, to) pair, labels joined."""
     edges: dict[tuple[ChatState, ChatState], list[str]] = defaultdict(list)
     for (state, event), target in TRANSITIONS.items():
-        if state is not target:
-            edges[(state, target)].append(_label(event))
+        for next_state, suffix in _targets(state, target):
+            if state is not next_state:
+                edges[(state, next_state)].append(event.value + suffix)
     order = {state: index for index, state in enumerate(ChatState)}
     lines = ["```mermaid", "stateDiagram-v2", "    [*] --> IDLE"]
     for state, target in sorted(edges, key=lambda pair: (order[pair[0]], order[pair[1]])):
@@ -62,7 +92,8 @@ def table() -> str:
             target = TRANSITIONS.get((state, event))
             if target is not None:
                 kind = "outcome" if event.is_outcome else "call"
-                rows.append(f"| {state.name} | `{event.value}` | {kind} | {target.name} |")
+                next_state = _next_state(state, target)
+                rows.append(f"| {state.name} | `{event.value}` | {kind} | {next_state} |")
     return "\n".join(rows) + "\n"
 
 

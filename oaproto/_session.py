@@ -16,7 +16,7 @@ from typing import Any, Literal, TypeAlias
 
 from ._api import ChatAPI
 from ._config import ClientConfig, Dialect
-from ._errors import LocalProtocolError, OAProtoError, RemoteProtocolError
+from ._errors import APIError, LocalProtocolError, OAProtoError, RemoteProtocolError
 from ._events import (
     NEED_DATA,
     AssistantMessageQueued,
@@ -41,7 +41,7 @@ from ._reply_stream import (
 )
 from ._sampling import DEFAULT_MODEL_CONFIG_NAME, PRESETS, SamplingParameters
 from ._sse import SSEDecoder
-from ._state import REQUIRES, TRANSITIONS, ChatState, Known, SessionInput
+from ._state import BEFORE_COMMAND, REQUIRES, TRANSITIONS, ChatState, Known, SessionInput
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
@@ -127,6 +127,17 @@ _Outcome: TypeAlias = tuple[SessionInput, LifecycleEvent]
 _Handler: TypeAlias = Callable[[HttpResponse], _Outcome]
 
 
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """The session as a command found it; restored when the server rejects the request."""
+
+    state: ChatState
+    prompter_message_id: str | None
+    assistant_message_id: str | None
+    reply_text: str | None
+    token_text: str
+
+
 _STREAM_OUTCOMES: dict[type, SessionInput] = {
     ReplyCompleted: I.REPLY_COMPLETED,
     ReplyFailed: I.REPLY_FAILED,
@@ -188,6 +199,7 @@ class ChatSession:
         self._needs_cleanup = False
         self._handler: _Handler | None = None
         self._stream: ReplyStreamReader | None = None
+        self._before: _Before | None = None  # set by each command that sends a request
 
     @classmethod
     def resume(
@@ -322,6 +334,7 @@ class ChatSession:
                     f"{event.value} needs {known.value}, which is unknown in state "
                     f"{self._state.name}"
                 )
+        assert target is not BEFORE_COMMAND  # only an outcome undoes a command
         return target
 
     def _known(self, known: Known) -> str | None:
@@ -334,14 +347,38 @@ class ChatSession:
     def _apply(self, outcome: SessionInput) -> None:
         # Outcomes are produced only where the table lists them; a KeyError
         # here would be a bug in this module, not a caller's mistake.
-        self._state = TRANSITIONS[(self._state, outcome)]
+        target = TRANSITIONS[(self._state, outcome)]
+        if target is BEFORE_COMMAND:
+            before = self._before
+            assert before is not None  # every request in flight was sent by _begin()
+            self._state = before.state
+            self._prompter_message_id = before.prompter_message_id
+            self._assistant_message_id = before.assistant_message_id
+            self._reply_text = before.reply_text
+            self._token_text = before.token_text
+        else:
+            self._state = target
 
-    def _fail(self) -> None:
+    def _begin(self, target: ChatState, handler: _Handler | None = None) -> None:
+        # A command that sends a request: remember what a rejection restores.
+        self._before = _Before(
+            self._state,
+            self._prompter_message_id,
+            self._assistant_message_id,
+            self._reply_text,
+            self.token_text,
+        )
+        self._handler = handler
+        self._state = target
+
+    def _fail(self, error: OAProtoError) -> None:
         self._handler = None
         if self._stream is not None:
             self._token_text = self._stream.token_text
             self._stream = None
-        self._apply(I.REMOTE_ERROR)
+        # An error status means the server refused the request; anything else
+        # it sent is unusable.
+        self._apply(I.REQUEST_REJECTED if isinstance(error, APIError) else I.REMOTE_ERROR)
 
     def _id(self, known: Known) -> str:
         value = self._known(known)
@@ -368,7 +405,8 @@ class ChatSession:
             self._needs_cleanup = True
             return I.CHAT_CREATED, ChatCreated(chat=chat)
 
-        return self._send(target, call.request, handle)
+        self._begin(target, handle)
+        return call.request
 
     def post_prompter_message(self, content: str) -> HttpRequest:
         """Post the user's next message, answering :attr:`parent_id`.
@@ -397,12 +435,13 @@ class ChatSession:
             self._prompter_message_id = message.id
             return I.PROMPTER_MESSAGE_POSTED, PrompterMessagePosted(message=message)
 
+        self._begin(target, handle)
         # A new turn: the previous turn's ids no longer describe it.
         self._prompter_message_id = None
         self._assistant_message_id = None
         self._reply_text = None
         self._token_text = ""
-        return self._send(target, call.request, handle)
+        return call.request
 
     def request_assistant_message(self, **overrides: Any) -> HttpRequest:
         """Request an assistant reply to the current prompter message.
@@ -442,10 +481,11 @@ class ChatSession:
             self._assistant_message_id = message.id
             return I.ASSISTANT_MESSAGE_QUEUED, AssistantMessageQueued(message=message)
 
+        self._begin(target, handle)
         self._assistant_message_id = None
         self._reply_text = None
         self._token_text = ""
-        return self._send(target, call.request, handle)
+        return call.request
 
     def open_event_stream(self) -> HttpRequest:
         """Open the assistant message's event stream.
@@ -464,6 +504,7 @@ class ChatSession:
         message_id = self._id(Known.ASSISTANT_MESSAGE_ID)
         request = self._api.stream_events(self._id(Known.CHAT_ID), message_id)
         max_line_size, max_event_size = self._limits
+        self._begin(target)
         self._stream = ReplyStreamReader(
             request=request,
             dialect=self._api.dialect,
@@ -472,7 +513,6 @@ class ChatSession:
             max_event_size=max_event_size,
         )
         self._token_text = ""
-        self._state = target
         return request
 
     def fetch_message(self) -> HttpRequest:
@@ -509,7 +549,8 @@ class ChatSession:
                 return I.REPLY_UNFINISHED, ReplyUnfinished(message=message)
             raise RemoteProtocolError(f"fetched assistant message in state {message.state!r}")
 
-        return self._send(target, call.request, handle)
+        self._begin(target, handle)
+        return call.request
 
     def delete_chat(self) -> HttpRequest:
         """Delete the chat (cleanup). Legal whenever the chat id is known.
@@ -533,10 +574,11 @@ class ChatSession:
             self._needs_cleanup = False
             return I.CHAT_DELETED, ChatDeleted(chat_id=chat_id, already_gone=not deleted_now)
 
+        self._begin(target, handle)
         if self._stream is not None:
             self._token_text = self._stream.token_text
             self._stream = None
-        return self._send(target, call.request, handle)
+        return call.request
 
     def abandon_stream(self) -> None:
         """Stop reading the event stream early (the consumer lost interest).
@@ -554,11 +596,6 @@ class ChatSession:
         self._token_text = self._stream.token_text
         self._stream = None
         self._state = target
-
-    def _send(self, target: ChatState, request: HttpRequest, handler: _Handler) -> HttpRequest:
-        self._handler = handler
-        self._state = target
-        return request
 
     # --- inbound: complete responses ---
 
@@ -578,7 +615,9 @@ class ChatSession:
 
         Raises:
             LocalProtocolError: no such request is in flight (state unchanged).
-            APIError: an error status (state ``ERROR``).
+            APIError: an error status: the server refused the request, so the
+                command is undone: back to the state it was called in, ids
+                included (a refused delete: ``ERROR``).
             RemoteProtocolError: a malformed body (state ``ERROR``).
         """
         self._check(I.RECEIVE_RESPONSE)
@@ -586,8 +625,8 @@ class ChatSession:
         assert handler is not None  # set by every command that awaits a response
         try:
             outcome, event = handler(response)
-        except OAProtoError:
-            self._fail()
+        except OAProtoError as error:
+            self._fail(error)
             raise
         self._handler = None
         self._apply(outcome)
@@ -655,7 +694,8 @@ class ChatSession:
 
         Raises:
             LocalProtocolError: not streaming (state unchanged).
-            APIError: the stream was answered with an error status (state ``ERROR``).
+            APIError: the stream was answered with an error status (back to
+                ``QUEUED``, as before :meth:`open_event_stream`).
             IncompleteReplyError: the body ended without a terminal event, or
                 became unreadable (bad JSON or frame, oversized line); carries
                 the partial text (state ``ERROR``).
@@ -667,8 +707,8 @@ class ChatSession:
         assert stream is not None
         try:
             event = stream.next_event()
-        except OAProtoError:
-            self._fail()
+        except OAProtoError as error:
+            self._fail(error)
             raise
         if event is NEED_DATA:
             return event

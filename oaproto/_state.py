@@ -8,12 +8,16 @@ renders ``docs/state-machine.md`` from these tables.
 Reading guide:
 
 * A *command* (``CREATE_CHAT``, ``POST_PROMPTER_MESSAGE``, ...) is a call the
-  driver makes; most return an ``HttpRequest`` to send.
+  driver makes; most return an ``HttpRequest`` to send (``sends_request``).
 * A *receive* input (``RECEIVE_RESPONSE``, ``RECEIVE_DATA``, ...) is the driver
   handing the session what the server sent. Those map a state to itself: the
   call is legal there, and the *outcome* it produces moves the state.
 * An *outcome* (``CHAT_CREATED``, ``REPLY_FAILED``, ``REMOTE_ERROR``, ...) is
   what the session concluded from the server's bytes.
+* ``REQUEST_REJECTED`` (an error status: the server refused the request)
+  leads to :data:`BEFORE_COMMAND`: the command is undone, and the session is
+  back in the state it was called in, with the ids it had then. Only a
+  refused delete goes to ``ERROR``, like ``REMOTE_ERROR`` (an unusable answer).
 * A missing ``(state, input)`` key means the call is illegal in that state: it
   raises ``LocalProtocolError`` and changes nothing.
 * ``REQUIRES`` names the ids an input needs. They are always known in the
@@ -27,8 +31,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import Literal, TypeAlias
 
-__all__ = ["REQUIRES", "TRANSITIONS", "ChatState", "Known", "SessionInput"]
+__all__ = [
+    "BEFORE_COMMAND",
+    "REQUIRES",
+    "TRANSITIONS",
+    "ChatState",
+    "Known",
+    "Revert",
+    "SessionInput",
+    "Target",
+]
 
 
 class ChatState(enum.Enum):
@@ -45,6 +59,7 @@ class ChatState(enum.Enum):
     POSTING = "POSTING"
     #: The prompter message exists and an assistant reply may be requested.
     #: Also the state after a failed reply: requesting again is the retry (§4.3).
+    #: A refused request (e.g. 503 busy) returns here too.
     PROMPTED = "PROMPTED"
     #: The assistant-message request is in flight.
     REQUESTING = "REQUESTING"
@@ -64,7 +79,8 @@ class ChatState(enum.Enum):
     DELETING = "DELETING"
     #: The chat is gone. Terminal.
     DELETED = "DELETED"
-    #: The server sent something unusable. Only cleanup and recovery remain.
+    #: The server sent something unusable, or refused a delete. Only cleanup
+    #: and recovery remain.
     ERROR = "ERROR"
 
 
@@ -94,12 +110,18 @@ class SessionInput(enum.Enum):
     REPLY_UNFINISHED = "ReplyUnfinished"
     REPLY_ALREADY_FINISHED = "ReplyAlreadyFinished"
     CHAT_DELETED = "ChatDeleted"
+    REQUEST_REJECTED = "request rejected"
     REMOTE_ERROR = "remote error"
 
     @property
     def is_outcome(self) -> bool:
         """``True`` for inputs the session produces itself, not the driver."""
         return self.name in _OUTCOME_NAMES
+
+    @property
+    def sends_request(self) -> bool:
+        """``True`` for the commands that return a request, which the server may reject."""
+        return self.name in _REQUEST_NAMES
 
 
 _OUTCOME_NAMES = frozenset(
@@ -112,9 +134,37 @@ _OUTCOME_NAMES = frozenset(
         "REPLY_UNFINISHED",
         "REPLY_ALREADY_FINISHED",
         "CHAT_DELETED",
+        "REQUEST_REJECTED",
         "REMOTE_ERROR",
     }
 )
+
+
+_REQUEST_NAMES = frozenset(
+    {
+        "CREATE_CHAT",
+        "POST_PROMPTER_MESSAGE",
+        "REQUEST_ASSISTANT_MESSAGE",
+        "OPEN_EVENT_STREAM",
+        "FETCH_MESSAGE",
+        "DELETE_CHAT",
+    }
+)
+
+
+class Revert(enum.Enum):
+    """The type of :data:`BEFORE_COMMAND`; a one-member enum so ``is`` narrows types."""
+
+    BEFORE_COMMAND = "the state before the command"
+
+
+#: A ``TRANSITIONS`` target that is not one fixed state: the state the session
+#: was in when the command in flight was called. Reaching it undoes the command:
+#: every id and text the command reset is restored too.
+BEFORE_COMMAND: Literal[Revert.BEFORE_COMMAND] = Revert.BEFORE_COMMAND
+
+#: What ``TRANSITIONS`` maps to.
+Target: TypeAlias = ChatState | Literal[Revert.BEFORE_COMMAND]
 
 
 class Known(enum.Enum):
@@ -147,11 +197,12 @@ _DELETE_FROM = (
     S.ERROR,  # after a failed delete, too: ``needs_cleanup`` stays True
 )
 
-_TABLE: dict[tuple[ChatState, SessionInput], ChatState] = {
+_TABLE: dict[tuple[ChatState, SessionInput], Target] = {
     # -- create the chat ------------------------------------------------------
     (S.IDLE, I.CREATE_CHAT): S.CREATING,
     (S.CREATING, I.RECEIVE_RESPONSE): S.CREATING,
     (S.CREATING, I.CHAT_CREATED): S.READY,
+    (S.CREATING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # IDLE
     (S.CREATING, I.REMOTE_ERROR): S.ERROR,
     # -- post a prompter message: its parent is the last complete assistant
     # message, or none in a new chat (§1.4 "Parent message is not complete")
@@ -159,6 +210,7 @@ _TABLE: dict[tuple[ChatState, SessionInput], ChatState] = {
     (S.REPLIED, I.POST_PROMPTER_MESSAGE): S.POSTING,
     (S.POSTING, I.RECEIVE_RESPONSE): S.POSTING,
     (S.POSTING, I.PROMPTER_MESSAGE_POSTED): S.PROMPTED,
+    (S.POSTING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # READY or REPLIED
     (S.POSTING, I.REMOTE_ERROR): S.ERROR,
     # -- request an assistant message on the current prompter message: first
     # try, retry after a failure, another draft, or a regenerate (§4.3)
@@ -167,6 +219,8 @@ _TABLE: dict[tuple[ChatState, SessionInput], ChatState] = {
     (S.REPLIED, I.REQUEST_ASSISTANT_MESSAGE): S.REQUESTING,
     (S.REQUESTING, I.RECEIVE_RESPONSE): S.REQUESTING,
     (S.REQUESTING, I.ASSISTANT_MESSAGE_QUEUED): S.QUEUED,
+    # A 503 busy or a 429 leaves the retry legal.
+    (S.REQUESTING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # PROMPTED, QUEUED or REPLIED
     (S.REQUESTING, I.REMOTE_ERROR): S.ERROR,
     # -- stream the reply (§2) --------------------------------------------------
     (S.QUEUED, I.OPEN_EVENT_STREAM): S.OPENING,
@@ -180,6 +234,9 @@ _TABLE: dict[tuple[ChatState, SessionInput], ChatState] = {
     (S.STREAMING, I.REPLY_FAILED): S.PROMPTED,
     # 204 / web 200-empty: the message finished before we connected (§2.5).
     (S.STREAMING, I.REPLY_ALREADY_FINISHED): S.QUEUED,
+    # An error status on /events (read at EOF): the assistant message exists
+    # and may still be generating; fetch it, re-open, or request another.
+    (S.STREAMING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # QUEUED
     (S.STREAMING, I.REMOTE_ERROR): S.ERROR,
     # -- fetch the assistant message (after an empty stream, an abandoned
     # stream, or a broken one: the stored message is authoritative) ----------
@@ -189,16 +246,21 @@ _TABLE: dict[tuple[ChatState, SessionInput], ChatState] = {
     (S.FETCHING, I.REPLY_COMPLETED): S.REPLIED,
     (S.FETCHING, I.REPLY_FAILED): S.PROMPTED,
     (S.FETCHING, I.REPLY_UNFINISHED): S.QUEUED,
+    (S.FETCHING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # QUEUED or ERROR
     (S.FETCHING, I.REMOTE_ERROR): S.ERROR,
     # -- delete the chat (404 counts as deleted) ------------------------------
     **{(state, I.DELETE_CHAT): S.DELETING for state in _DELETE_FROM},
     (S.DELETING, I.RECEIVE_RESPONSE): S.DELETING,
     (S.DELETING, I.CHAT_DELETED): S.DELETED,
+    # Not undone: a delete may have dropped a stream or a request in flight.
+    # From ERROR the delete can be re-sent; ``needs_cleanup`` stays True.
+    (S.DELETING, I.REQUEST_REJECTED): S.ERROR,
     (S.DELETING, I.REMOTE_ERROR): S.ERROR,
 }
 
-#: ``(state, input) -> next state``. A missing key means "illegal here".
-TRANSITIONS: Mapping[tuple[ChatState, SessionInput], ChatState] = MappingProxyType(_TABLE)
+#: ``(state, input) -> next state`` (or :data:`BEFORE_COMMAND`). A missing key
+#: means "illegal here".
+TRANSITIONS: Mapping[tuple[ChatState, SessionInput], Target] = MappingProxyType(_TABLE)
 
 #: The ids each input needs (checked together with ``TRANSITIONS``).
 REQUIRES: Mapping[SessionInput, tuple[Known, ...]] = MappingProxyType(

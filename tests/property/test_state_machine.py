@@ -2,9 +2,11 @@
 
 1. Every (situation, call) pair: the call either does what ``TRANSITIONS``
    says (for receive calls: the outcome it reports moves the state per the
-   table) or raises ``LocalProtocolError`` leaving every public attribute
-   unchanged (h2's ``test_state_machines.py`` idea, made exhaustive), then the
-   same check along random walks of calls with random arguments.
+   table; a rejection's ``BEFORE_COMMAND`` restores every public attribute
+   to what it was when the request was sent) or raises ``LocalProtocolError``
+   leaving every public attribute unchanged (h2's ``test_state_machines.py``
+   idea, made exhaustive), then the same check along random walks of calls
+   with random arguments.
 2. Random statuses, bodies and byte streams fed at each step produce only
    events or ``OAProtoError`` subclasses (h11's fuzzing property).
 """
@@ -26,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "session"))
 
 from fixtures_session import (
     ABORTED_FRAME,
+    BUSY_TEXT,
     CREATED_RESPONSE,
     DELETED_RESPONSE,
     DIALECTS,
@@ -42,9 +45,12 @@ from fixtures_session import (
     PLUGIN_FRAME,
     PROMPTER_RESPONSE,
     QUEUED_RESPONSE,
+    SENT_FROM,
     SITUATIONS,
     TIMEOUT_FRAME,
+    before_sending,
     chat_list_read,
+    error_json,
     json_response,
     message_frame,
     message_read,
@@ -57,11 +63,13 @@ from fixtures_session import (
 from oaproto import (
     NEED_DATA,
     TRANSITIONS,
+    APIError,
     AssistantMessageQueued,
     ChatCreated,
     ChatDeleted,
     ChatSession,
     ChatState,
+    HttpRequest,
     HttpResponse,
     LocalProtocolError,
     OAProtoError,
@@ -73,7 +81,7 @@ from oaproto import (
     SessionInput,
 )
 from oaproto._config import Dialect
-from oaproto._state import REQUIRES
+from oaproto._state import BEFORE_COMMAND, REQUIRES
 
 I = SessionInput  # noqa: E741
 CALLS = [i for i in SessionInput if not i.is_outcome]
@@ -99,6 +107,7 @@ SUCCESS: dict[ChatState, HttpResponse] = {
     ChatState.DELETING: DELETED_RESPONSE,
 }
 
+BUSY = error_json(Dialect.INFERENCE, BUSY_TEXT, 503)
 RESPONSES = [
     CREATED_RESPONSE,
     PROMPTER_RESPONSE,
@@ -108,6 +117,7 @@ RESPONSES = [
     GONE_RESPONSE,
     FORBIDDEN,
     INTERNAL_SERVER_ERROR,
+    BUSY,
     json_response(message_read(content=None, state="aborted_by_worker")),
     json_response(message_read(content=None, state="in_progress")),
 ]
@@ -161,38 +171,88 @@ def legal(session: ChatSession, call: SessionInput) -> bool:
     return all(getattr(session, known.value) is not None for known in REQUIRES.get(call, ()))
 
 
-def check_step(session: ChatSession, call: SessionInput, arg: Any = None) -> None:
-    """Make one call and check it against the tables."""
-    before = public_attributes(session)
-    state = session.state
-    expected_legal = legal(session, call)
-    try:
-        result = invoke(session, call, arg)
-    except LocalProtocolError:
-        assert public_attributes(session) == before
-        if expected_legal:
-            # The only legal-state refusals: the byte stream's own contract.
-            assert call in (I.RECEIVE_DATA, I.RECEIVE_EOF), (state, call)
-        return
-    except OAProtoError:
-        assert expected_legal
-        assert session.state is TRANSITIONS[(state, I.REMOTE_ERROR)]
-        return
-    assert expected_legal, (state, call)
-    outcome = OUTCOME_OF.get(type(result))
-    if outcome is None or result is NEED_DATA:
-        assert session.state is TRANSITIONS[(state, call)]
-    else:
-        assert (state, call) in TRANSITIONS
-        assert session.state is TRANSITIONS[(state, outcome)], (state, call, result)
+class Walk:
+    """A session in a situation, checked call by call against the tables.
+
+    ``sent`` is what a rejection of the request in flight must restore: the
+    public attributes when that request was sent (from ``SENT_FROM`` for the
+    starting situation, then recorded at each command that returned a request).
+    """
+
+    def __init__(self, name: str, dialect: Dialect) -> None:
+        self.session = reach(name, dialect)
+        self.sent = before_sending(name, dialect) if name in SENT_FROM else None
+
+    def step(self, call: SessionInput, arg: Any = None) -> None:
+        """Make one call and check it against the tables."""
+        session = self.session
+        before = public_attributes(session)
+        state = session.state
+        expected_legal = legal(session, call)
+        try:
+            result = invoke(session, call, arg)
+        except LocalProtocolError:
+            assert public_attributes(session) == before
+            if expected_legal:
+                # The only legal-state refusals: the byte stream's own contract.
+                assert call in (I.RECEIVE_DATA, I.RECEIVE_EOF), (state, call)
+            return
+        except APIError:
+            assert expected_legal
+            self.check_rejected(state)
+            return
+        except OAProtoError:
+            assert expected_legal
+            assert session.state is TRANSITIONS[(state, I.REMOTE_ERROR)]
+            return
+        assert expected_legal, (state, call)
+        assert isinstance(result, HttpRequest) is call.sends_request, call
+        if call.sends_request:
+            self.sent = before
+        outcome = OUTCOME_OF.get(type(result))
+        if outcome is None or result is NEED_DATA:
+            assert session.state is TRANSITIONS[(state, call)]
+        else:
+            assert (state, call) in TRANSITIONS
+            assert session.state is TRANSITIONS[(state, outcome)], (state, call, result)
+
+    def check_rejected(self, state: ChatState) -> None:
+        """The server refused the request in flight in ``state``."""
+        target = TRANSITIONS[(state, I.REQUEST_REJECTED)]
+        if target is BEFORE_COMMAND:
+            assert self.sent is not None
+            assert public_attributes(self.session) == self.sent, state
+        else:
+            assert self.session.state is target
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("call", CALLS, ids=lambda c: c.name)
 @pytest.mark.parametrize("name", sorted(SITUATIONS))
 def test_every_situation_and_call(name: str, call: SessionInput, dialect: Dialect) -> None:
-    session = reach(name, dialect)
-    check_step(session, call)
+    Walk(name, dialect).step(call)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("response", [FORBIDDEN, INTERNAL_SERVER_ERROR, BUSY], ids=str)
+@pytest.mark.parametrize("name", sorted(n for n in SENT_FROM if "STREAMING" not in n))
+def test_every_request_in_flight_refused(
+    name: str, response: HttpResponse, dialect: Dialect
+) -> None:
+    walk = Walk(name, dialect)
+    session = walk.session
+    state = session.state
+    if state is ChatState.OPENING:
+        session.receive_stream_start(response.status, response.headers)
+        session.receive_data(response.body)
+        session.receive_eof()
+        state = ChatState.STREAMING  # the status is judged at the end of the body
+        with pytest.raises(APIError):
+            session.next_event()
+    else:
+        with pytest.raises(APIError):
+            session.receive_response(response)
+    walk.check_rejected(state)
 
 
 def test_illegal_pairs_are_exactly_the_missing_keys() -> None:
@@ -234,9 +294,9 @@ steps = st.lists(
 def test_random_walks_follow_the_table(
     start: str, dialect: Dialect, walk: list[tuple[SessionInput, Any]]
 ) -> None:
-    session = reach(start, dialect)
+    checked = Walk(start, dialect)
     for call, arg in walk:
-        check_step(session, call, arg)
+        checked.step(call, arg)
 
 
 # --- 2. random server input yields only events or OAProtoError ---
@@ -310,12 +370,16 @@ responses = st.builds(
 def test_random_responses_give_events_or_typed_errors(
     name: str, dialect: Dialect, response: HttpResponse
 ) -> None:
-    session = reach(name, dialect)
+    walk = Walk(name, dialect)
+    session = walk.session
     state = session.state
     try:
         event = session.receive_response(response)
     except LocalProtocolError:
         raise  # every call here is legal: a local error would be a bug
+    except APIError:
+        walk.check_rejected(state)
+        return
     except OAProtoError:
         assert session.state is ChatState.ERROR
         return
@@ -378,7 +442,8 @@ def test_random_streams_give_events_or_typed_errors(
     body: bytes,
     cuts: list[int],
 ) -> None:
-    session = reach("OPENING", dialect)
+    walk = Walk("OPENING", dialect)
+    session = walk.session
     session.receive_stream_start(status, headers)
     pieces: list[bytes] = []
     rest = body
@@ -398,6 +463,9 @@ def test_random_streams_give_events_or_typed_errors(
                     break
     except LocalProtocolError:
         raise  # every call here is legal: a local error would be a bug
+    except APIError:
+        walk.check_rejected(ChatState.STREAMING)
+        return
     except OAProtoError:
         assert session.state is ChatState.ERROR
         return

@@ -378,6 +378,10 @@ def _stream_failed(session: ChatSession) -> None:
     stream(session, token("Hel") + ABORTED_FRAME)
 
 
+def _post(session: ChatSession) -> None:
+    session.post_prompter_message("Hi")
+
+
 def _delete_failed(session: ChatSession) -> None:
     session.delete_chat()
     _fail(session, INTERNAL_SERVER_ERROR)
@@ -398,29 +402,61 @@ SITUATIONS: dict[str, Callable[[Dialect], ChatSession]] = {
     "CREATING": _then(new_session, ChatSession.create_chat),
     "READY": _created,
     "READY/resumed": _resumed,
-    "POSTING": _then(_created, lambda s: s.post_prompter_message("Hi")),
+    "POSTING": _then(_created, _post),
+    "POSTING/next-turn": _then(_replied, _post),
     "PROMPTED": _prompted,
     "PROMPTED/after-error-event": _then(_queued, _stream_failed),
     "REQUESTING": _then(_prompted, ChatSession.request_assistant_message),
+    "REQUESTING/retry": _then(
+        _then(_queued, _stream_failed), ChatSession.request_assistant_message
+    ),
+    "REQUESTING/another-draft": _then(_queued, ChatSession.request_assistant_message),
+    "REQUESTING/regenerate": _then(_replied, ChatSession.request_assistant_message),
     "QUEUED": _queued,
     "QUEUED/abandoned": _then(_streaming, ChatSession.abandon_stream),
     "QUEUED/already-finished": _then(_queued, _stream_already_finished),
     "OPENING": _then(_queued, ChatSession.open_event_stream),
+    "OPENING/reopened": _then(
+        _then(_streaming, ChatSession.abandon_stream), ChatSession.open_event_stream
+    ),
     "STREAMING": _streaming,
     "STREAMING/eof": _then(_streaming, ChatSession.receive_eof),
     "FETCHING": _then(_queued, ChatSession.fetch_message),
+    "FETCHING/after-broken-stream": _then(
+        _then(_streaming, _stream_broken), ChatSession.fetch_message
+    ),
     "REPLIED": _replied,
     "DELETING": _then(_replied, ChatSession.delete_chat),
     "DELETED": _then(_replied, _deleted),
+    # An unusable answer leads to ERROR; an error status would undo the command.
     "ERROR/create-failed": _then(
-        _then(new_session, ChatSession.create_chat), lambda s: _fail(s, FORBIDDEN)
+        _then(new_session, ChatSession.create_chat),
+        lambda s: _fail(s, text_response(200, b"<html>")),
     ),
     "ERROR/post-failed": _then(
-        _then(_created, lambda s: s.post_prompter_message("Hi")),
-        lambda s: _fail(s, INTERNAL_SERVER_ERROR),
+        _then(_created, _post), lambda s: _fail(s, json_response(message_read()))
     ),
     "ERROR/stream-broken": _then(_streaming, _stream_broken),
     "ERROR/delete-failed": _then(_queued, _delete_failed),
+}
+
+#: For each situation with a request in flight, the situation that request was
+#: sent from: where a rejection of it (an error status) returns, ids included.
+SENT_FROM: dict[str, str] = {
+    "CREATING": "IDLE",
+    "POSTING": "READY",
+    "POSTING/next-turn": "REPLIED",
+    "REQUESTING": "PROMPTED",
+    "REQUESTING/retry": "PROMPTED/after-error-event",
+    "REQUESTING/another-draft": "QUEUED",
+    "REQUESTING/regenerate": "REPLIED",
+    "OPENING": "QUEUED",
+    "OPENING/reopened": "QUEUED/abandoned",
+    "STREAMING": "QUEUED",
+    "STREAMING/eof": "QUEUED",
+    "FETCHING": "QUEUED",
+    "FETCHING/after-broken-stream": "ERROR/stream-broken",
+    "DELETING": "REPLIED",
 }
 
 
@@ -453,3 +489,8 @@ def public_attributes(session: ChatSession) -> dict[str, object]:
             "dialect",
         )
     }
+
+
+def before_sending(name: str, dialect: Dialect) -> dict[str, object]:
+    """The public attributes situation ``name``'s session had before its request was sent."""
+    return public_attributes(reach(SENT_FROM[name], dialect))

@@ -47,6 +47,7 @@ from oaproto import (
     UnknownStreamEvent,
 )
 from oaproto._config import Dialect
+from oaproto._state import BEFORE_COMMAND, Revert
 
 PLUGIN = PluginEntry(url="https://plugins.example/ai-plugin.json")
 
@@ -262,8 +263,25 @@ def test_outcome_inputs_are_marked() -> None:
 
 def test_every_state_is_reachable_and_used() -> None:
     states = {s for s, _ in TRANSITIONS} | set(TRANSITIONS.values())
-    assert states == set(ChatState)
+    assert states == {*ChatState, BEFORE_COMMAND}
     assert {i for _, i in TRANSITIONS} == set(SessionInput)
+
+
+def test_only_a_rejection_goes_back_to_before_the_command() -> None:
+    undone = {(s, i) for (s, i), target in TRANSITIONS.items() if target is BEFORE_COMMAND}
+    assert {i for _, i in undone} == {SessionInput.REQUEST_REJECTED}
+    # Every request in flight can be refused; only a refused delete is not undone.
+    rejected = {s for s, i in TRANSITIONS if i is SessionInput.REQUEST_REJECTED}
+    assert rejected == {s for s, _ in undone} | {ChatState.DELETING}
+    assert TRANSITIONS[(ChatState.DELETING, SessionInput.REQUEST_REJECTED)] is ChatState.ERROR
+    assert list(Revert) == [BEFORE_COMMAND]
+
+
+def test_the_commands_that_send_a_request() -> None:
+    sending = {i for i in SessionInput if i.sends_request}
+    assert SessionInput.ABANDON_STREAM not in sending
+    assert not any(i.is_outcome or i.name.startswith(("RECEIVE_", "NEXT_")) for i in sending)
+    assert len(sending) == 6
 
 
 @pytest.mark.parametrize("dialect", [WEB, INFERENCE])

@@ -1,4 +1,7 @@
-"""Bad responses at every step: typed errors, state ERROR, cleanup still possible.
+"""Bad responses at every step: typed errors, and cleanup still possible.
+
+An error status undoes the command (``test_session_rejected.py`` covers that
+in depth); an unusable answer moves the session to ERROR.
 
 The last section turns each gpt4free bug of reference §7.6 that concerns the
 lifecycle into a test of what this library does instead.
@@ -24,6 +27,7 @@ from fixtures_session import (
     SITUATIONS,
     TOKEN_FRAMES,
     WEB,
+    before_sending,
     chat_list_read,
     drain,
     empty_response,
@@ -32,6 +36,7 @@ from fixtures_session import (
     message_read,
     pending_read,
     prompter_read,
+    public_attributes,
     reach,
     sse_headers,
     stream,
@@ -61,7 +66,10 @@ def _fails(session_name: str, dialect: Dialect, response: HttpResponse) -> OAPro
     session = reach(session_name, dialect)
     with pytest.raises(OAProtoError) as info:
         session.receive_response(response)
-    assert session.state is S.ERROR
+    if isinstance(info.value, APIError):  # refused: back to before the command
+        assert public_attributes(session) == before_sending(session_name, dialect)
+    else:
+        assert session.state is S.ERROR
     return info.value
 
 
@@ -74,12 +82,12 @@ def test_create_403_empty_is_an_authentication_error(dialect: Dialect) -> None:
     with pytest.raises(AuthenticationError) as info:
         session.receive_response(FORBIDDEN)
     assert info.value.status == 403
-    assert (session.state, session.chat_id, session.needs_cleanup) == (S.ERROR, None, False)
-    # No chat id: nothing to delete, and nothing else is legal.
-    with pytest.raises(LocalProtocolError, match="needs chat_id"):
+    assert (session.state, session.chat_id, session.needs_cleanup) == (S.IDLE, None, False)
+    # No chat was created: nothing to delete; creating it is legal again.
+    with pytest.raises(LocalProtocolError, match="not legal in state IDLE"):
         session.delete_chat()
-    with pytest.raises(LocalProtocolError):
-        session.fetch_message()
+    session.create_chat()
+    assert session.state is S.CREATING
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -150,9 +158,10 @@ def test_assistant_message_error_bodies_are_typed(
     with pytest.raises(error) as info:
         session.receive_response(error_json(dialect, detail, status))
     assert info.value.detail == detail
-    assert session.state is S.ERROR
+    assert session.state is S.PROMPTED
     assert session.needs_cleanup
     assert session.assistant_message_id is None
+    session.request_assistant_message()  # the retry
     session.delete_chat()
 
 

@@ -318,8 +318,12 @@ def test_500_on_the_events_route_raises_at_eof(dialect: Dialect) -> None:
         session.next_event()
     assert info.value.status == 500
     assert info.value.detail == "Internal Server Error"
-    assert session.state is S.ERROR
+    # The assistant message exists and may still be generating: back to QUEUED,
+    # where it can be fetched, its stream re-opened, or another one requested.
+    assert session.state is S.QUEUED
+    assert session.assistant_message_id == ASSISTANT_ID
     assert session.needs_cleanup
+    session.open_event_stream()
 
 
 def test_inference_400_for_a_prompter_message_id() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
+from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from fixtures_session import SENT_FROM
 
 from oaproto import TRANSITIONS, ChatState
+from oaproto._state import BEFORE_COMMAND
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -37,10 +40,51 @@ def test_the_doc_lists_every_transition_and_draws_every_state_change() -> None:
     diagram = generator.mermaid()
     for (state, event), target in TRANSITIONS.items():
         assert f"| {state.name} | `{event.value}` |" in table
-        if state is not target:
+        if target is BEFORE_COMMAND:
+            assert generator.origins(state)
+            for origin in generator.origins(state):
+                assert f"{state.name} --> {origin.name} :" in diagram
+                assert f"{event.value} (back)" in _line(diagram, state, origin)
+        elif state is not target:
             assert f"{state.name} --> {target.name} :" in diagram
     assert diagram.startswith("```mermaid\nstateDiagram-v2\n    [*] --> IDLE\n")
     assert f"{ChatState.DELETED.name} --> [*]" in diagram
+    back = "| outcome | back to the state before the command:"
+    assert f"| POSTING | `request rejected` {back} READY or REPLIED |" in table
+    assert f"| REQUESTING | `request rejected` {back} PROMPTED, QUEUED or REPLIED |" in table
+    assert "| DELETING | `request rejected` | outcome | ERROR |" in table
+
+
+def _line(diagram: str, state: ChatState, target: ChatState) -> str:
+    prefix = f"    {state.name} --> {target.name} :"
+    return next(line for line in diagram.splitlines() if line.startswith(prefix))
+
+
+def test_the_drawn_way_back_is_where_the_session_goes() -> None:
+    # The diagram derives from the table where a rejection returns to; the
+    # situations (whose rejections test_session_rejected.py checks) send their
+    # requests from exactly those states.
+    generator = _generator()
+    sent_from: dict[ChatState, set[ChatState]] = defaultdict(set)
+    for name, origin in SENT_FROM.items():
+        sent_from[_state(name)].add(_state(origin))
+    drawn = {
+        state: set(generator.origins(state))
+        for (state, _), target in TRANSITIONS.items()
+        if target is BEFORE_COMMAND
+    }
+    assert drawn == {state: sent_from[state] for state in drawn}
+    assert set(drawn) == {
+        ChatState.CREATING,
+        ChatState.POSTING,
+        ChatState.REQUESTING,
+        ChatState.STREAMING,
+        ChatState.FETCHING,
+    }
+
+
+def _state(situation: str) -> ChatState:
+    return ChatState[situation.split("/")[0]]
 
 
 def test_check_mode_reports_a_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
