@@ -79,7 +79,7 @@ from ._events import (
     UnknownStreamEvent,
 )
 from ._session import ChatSession, ReplyOptions
-from ._state import TRANSITIONS, ChatState, SessionInput
+from ._state import BEFORE_COMMAND, TRANSITIONS, ChatState, Revert, SessionInput
 
 __version__ = "0.1.0"
 
@@ -137,6 +137,8 @@ __all__ = [
     "ModelConfig",
     "SamplingParameters",
     # chat session state machine
+    "BEFORE_COMMAND",
+    "Revert",
     "NEED_DATA",
     "TRANSITIONS",
     "AssistantMessageQueued",
