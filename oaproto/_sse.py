@@ -19,11 +19,13 @@ How it stays exact and fast (the why behind the code below):
   unfinished line, which is only decoded once it is complete.
 * Linear time. The unfinished line is kept as a list of chunks and joined
   once, when its line end arrives; nothing buffered is ever scanned twice.
-* Fast path. Text made only of ``data: ...`` lines and single blank lines
-  (the shape of every Open Assistant event) is recognised with three
-  ``str.count`` calls and cut into events with one ``str.split``; the events
-  are then built by C-level ``map`` calls. Everything else goes through a
-  plain loop over lines.
+* Three paths, cheapest first. A chunk holding exactly one event of one
+  ``data: `` line (what a live Open Assistant stream delivers per read) is
+  recognised with two string calls. Text made only of ``data: `` lines and
+  single blank lines (a burst of such events, or multi-line data) is proved to
+  have that shape by counting line ends, cut into events with one
+  ``str.split``, and the events are built by C-level ``map`` calls. Anything
+  else goes through a plain loop over the lines.
 """
 
 from __future__ import annotations
@@ -530,19 +532,29 @@ class SSEDecoder:
         # No event can outgrow the limit unless the data already buffered and
         # the new text together do.
         check = size + self._dsize > self._max_event
-        if self._data:  # the first block continues the open one
-            datas[0] = "\n".join([*self._data, datas[0]])
-            self._data = []
-        if check and max(map(len, datas)) > self._max_event:
+        pending = self._data
+        tail = datas.pop() if final == 1 else None
+        if pending and datas:
+            # The first block completes the one left open: join it once, now.
+            datas[0] = "\n".join([*pending, datas[0]])
+            pending = []
+        if check and datas and max(map(len, datas)) > self._max_event:
             raise SSELimitError("max_event_size", self._max_event)
-        if final == 2:
+        if tail is None:
+            self._data = []
             self._dsize = self._dcount = 0
             self._clean = True
         else:
-            tail = datas.pop()
-            self._data = [tail]
-            self._dsize = len(tail) + 1
-            self._dcount = 1
+            # The last block stays open. Its text is added as one more piece
+            # (never joined with what came before, so that a huge block fed
+            # in many chunks is not copied again and again).
+            dsize = (self._dsize if pending else 0) + len(tail) + 1
+            if check and dsize - 1 > self._max_event:
+                raise SSELimitError("max_event_size", self._max_event)
+            pending.append(tail)
+            self._data = pending
+            self._dsize = dsize
+            self._dcount = len(pending)
             self._clean = False
         if datas:
             events += _make_events(datas, self._last_id)

@@ -188,3 +188,10 @@ def test_invalid_limits_are_refused(value: object) -> None:
         SSEDecoder(max_line_size=value)  # type: ignore[arg-type]
     with pytest.raises(LocalProtocolError):
         SSEDecoder(max_event_size=value)  # type: ignore[arg-type]
+
+
+def test_event_limit_on_an_open_block_in_fast_path() -> None:
+    decoder = SSEDecoder(max_event_size=300)
+    assert decoder.feed(b"data: " + b"a" * 200 + b"\n") == []
+    with pytest.raises(SSELimitError):
+        decoder.feed(b"data: " + b"b" * 200 + b"\n")  # 401 characters, block still open

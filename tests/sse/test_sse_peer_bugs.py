@@ -117,3 +117,26 @@ def test_32_mib_event_in_64_kib_chunks_is_linear_and_bounded() -> None:
         tracemalloc.stop()
     assert [len(ev.data) for ev in result.events] == [size]
     assert peak < 3 * size
+
+
+def test_huge_multi_line_event_in_small_chunks_is_not_rejoined() -> None:
+    # 8 MiB of 80-character data lines, 8 KiB at a time: the open block grows
+    # by one piece per chunk and is joined once, at its blank line. (Joining
+    # it again on every chunk would copy ~4 GiB.)
+    line = b"data: " + b"y" * 80 + b"\n"
+    body = line * (8 * 1024 * 1024 // 81) + b"\n"
+    chunks = [body[i : i + 8192] for i in range(0, len(body), 8192)]
+    decoder = SSEDecoder()
+    tracemalloc.start()
+    try:
+        events = [event for chunk in chunks[:-1] for event in decoder.feed(chunk)]
+        # White box, as a guard against going quadratic again: the open block
+        # is a list of pieces, about one per chunk, not one re-joined string.
+        assert len(decoder._data) > len(chunks) // 2
+        events += decoder.feed(chunks[-1])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(events) == 1
+    assert events[0].data == "\n".join(["y" * 80] * (8 * 1024 * 1024 // 81))
+    assert peak < 3 * len(body)
