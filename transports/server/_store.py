@@ -9,13 +9,15 @@ one does, whether that becomes an empty 500 or a plain-text 500.
 
 from __future__ import annotations
 
-import enum
 import os
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+# The server stores the same states the client parses (reference §4.3).
+from oaproto import MessageState
 
 __all__ = [
     "Chat",
@@ -27,18 +29,6 @@ __all__ = [
     "new_id",
     "utcnow",
 ]
-
-
-class MessageState(enum.StrEnum):
-    """``MessageState`` of the inference server (reference §4.3)."""
-
-    MANUAL = "manual"
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    COMPLETE = "complete"
-    ABORTED_BY_WORKER = "aborted_by_worker"
-    CANCELLED = "cancelled"
-    TIMEOUT = "timeout"
 
 
 #: ``has_finished``: these answer the events route with 204 (§2.5).
