@@ -11,8 +11,8 @@ The drivers run a chat over any adapter and delete it when done::
     with RequestsTransport() as transport, ChatClient(transport, config) as chat:
         print(chat.ask("Hello"))
 
-Adapters are imported on first use, so importing this package imports none
-of aiohttp, httpx, requests, h11, anyio or trio. See ``docs/transports.md``.
+Adapters and drivers are imported on first use, so importing this package
+imports none of asyncio, aiohttp, httpx, requests, h11, anyio or trio. See ``docs/transports.md``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._async import AsyncChatClient, AsyncReplyStream
 from ._protocols import AsyncStreamResponse, AsyncTransport, StreamResponse, SyncTransport
-from ._sync import ChatClient, ReplyStream
 from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT
 
 if TYPE_CHECKING:
+    from ._async import AsyncChatClient, AsyncReplyStream
+    from ._sync import ChatClient, ReplyStream
     from .aiohttp import AiohttpTransport
     from .h11_anyio import H11Transport
     from .httpx import AsyncHttpxTransport, HttpxTransport
@@ -50,8 +50,14 @@ __all__ = [
     "SyncTransport",
 ]
 
-# Adapter name -> its module; each module imports its library when imported.
-_ADAPTERS = {
+# Name -> its module, imported on first use: each adapter module imports its
+# library, and the drivers import asyncio, which the pytest plugin (loaded in
+# every test run) should not pay for.
+_LAZY = {
+    "AsyncChatClient": "_async",
+    "AsyncReplyStream": "_async",
+    "ChatClient": "_sync",
+    "ReplyStream": "_sync",
     "AiohttpTransport": "aiohttp",
     "AsyncHttpxTransport": "httpx",
     "H11Transport": "h11_anyio",
@@ -61,11 +67,11 @@ _ADAPTERS = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _ADAPTERS.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f".{module}", __name__), name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_ADAPTERS})
+    return sorted({*globals(), *_LAZY})

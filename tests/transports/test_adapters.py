@@ -13,14 +13,14 @@ from transport_harness import ADAPTERS, make_transport
 
 from oaproto import HttpRequest
 
-LIBRARIES = ("aiohttp", "httpx", "requests", "h11", "anyio", "trio", "urllib3")
+LIBRARIES = ("asyncio", "aiohttp", "httpx", "requests", "h11", "anyio", "trio", "urllib3")
 
 
-def test_importing_the_package_imports_no_http_library() -> None:
-    code = (
-        "import sys, oaproto, oaproto.transports;"
-        f"print([m for m in {LIBRARIES!r} if m in sys.modules])"
-    )
+# The pytest plugin loads in every test run of every project that installs
+# oaproto, so it must cost no more than the package itself.
+@pytest.mark.parametrize("module", ["oaproto.transports", "oaproto.transports.pytest_plugin"])
+def test_importing_the_package_imports_no_http_or_async_library(module: str) -> None:
+    code = f"import sys, {module};print([m for m in {LIBRARIES!r} if m in sys.modules])"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
