@@ -8,8 +8,10 @@ Properties checked on every input (see :func:`check`):
 
 1. Arbitrary bytes give events or ``SSELimitError``, never another exception.
 2. The events, the last event ID and the retry do not depend on the chunking.
-3. With limits, a stream fails under every chunking or under none, and the
-   events returned before the failure are a prefix of the unlimited events.
+3. With limits, a stream fails under every chunking or under none, and no
+   event is lost: the events returned before the failure plus the error's
+   ``events`` are the same list under every chunking, a prefix of the
+   unlimited events (all of them when nothing fails).
 
 atheris is imported only by :func:`main`, so tests can run :func:`check`
 without it.
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 def _decode(
     chunks: list[bytes], limit: int | None
 ) -> tuple[list[ServerSentEvent], bool, str, int | None]:
-    """Events, whether a limit error ended the stream, last event ID, retry."""
+    """Events (a limit error's included), whether one ended the stream, last event ID, retry."""
     # Imported here, not at the top, so that main() can instrument oaproto.
     import oaproto
 
@@ -43,9 +45,12 @@ def _decode(
             events += decoder.feed(chunk)
         last_id, retry = decoder.last_event_id, decoder.retry
         events += decoder.close()
-    except oaproto.SSELimitError:
-        return events, True, "", None
-    return events, False, last_id, retry
+    except oaproto.SSELimitError as exc:
+        failure = exc
+    else:
+        return events, False, last_id, retry
+    assert type(failure.events) is tuple
+    return events + list(failure.events), True, "", None
 
 
 def _split(body: bytes, sizes: bytes) -> list[bytes]:
@@ -86,11 +91,13 @@ def check(data: bytes) -> None:
     if limit is not None:
         limited_whole = _decode([body], limit)
         limited_split = _decode(_split(body, sizes), limit)
+        limited_bytes = _decode([body[i : i + 1] for i in range(len(body))], limit)
         assert limited_whole[1] == limited_split[1], "a limit error must not depend on chunking"
-        for events, failed, *_ in (limited_whole, limited_split):
-            assert events == whole[: len(events)]
-            if not failed:
-                assert events == whole
+        assert limited_whole[:2] == limited_split[:2] == limited_bytes[:2], "an event was lost"
+        events, failed = limited_whole[:2]
+        assert events == whole[: len(events)]
+        if not failed:
+            assert events == whole
 
 
 def main(argv: list[str]) -> None:

@@ -55,12 +55,20 @@ class SSELimitError(RemoteProtocolError):
     Attributes:
         limit_name: ``"max_line_size"`` or ``"max_event_size"``.
         limit: the configured limit in bytes (line) or characters (event data).
+        events: the :class:`~oaproto.ServerSentEvent` values that the failing
+            ``SSEDecoder.feed()`` call dispatched before the offending line, in
+            order (empty by default). The events returned by the successful
+            ``feed()`` calls followed by these are, for every chunking of the
+            same bytes, exactly the events a decoder without limits dispatches
+            before the offending line: a limit error loses nothing. Typed
+            ``tuple[Any, ...]`` because ``_sse`` imports this module.
     """
 
-    def __init__(self, limit_name: str, limit: int) -> None:
+    def __init__(self, limit_name: str, limit: int, *, events: tuple[Any, ...] = ()) -> None:
         super().__init__(f"SSE {limit_name} of {limit} exceeded")
         self.limit_name = limit_name
         self.limit = limit
+        self.events = events
 
 
 class IncompleteReplyError(RemoteProtocolError):

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ._config import Dialect
-from ._errors import IncompleteReplyError, LocalProtocolError, RemoteProtocolError
+from ._errors import IncompleteReplyError, LocalProtocolError, RemoteProtocolError, SSELimitError
 from ._events import (
     NEED_DATA,
     NeedData,
@@ -82,6 +82,8 @@ class ReplyStreamReader:
         self._body = bytearray()  # that body, at most MAX_ERROR_BODY_SIZE
         self._pending = bytearray()  # fed, not yet decoded
         self._events: deque[ServerSentEvent] = deque()  # decoded, not yet returned
+        # A limit error of the decoder, raised once the events before it are returned.
+        self._limit_error: SSELimitError | None = None
         self._headers: Headers = ()
         self._saw_bytes = False
         self._eof = False
@@ -158,14 +160,19 @@ class ReplyStreamReader:
                 event = self._convert(self._events.popleft())
                 if event is not None:
                     return event
+            elif self._limit_error is not None:
+                raise self._limit_error
             elif self._pending:
-                # One line at a time: the decoder drops the events of a chunk
-                # that also holds an oversized line, and events must not
-                # depend on how the body was chunked.
-                end = self._pending.find(b"\n") + 1 or len(self._pending)
-                line = bytes(self._pending[:end])
-                del self._pending[:end]
-                self._events.extend(self._decoder.feed(line))
+                # Whole chunks: a limit error carries the events its chunk
+                # completed before the offending line, so they are returned
+                # first and the events never depend on the chunking.
+                chunk = bytes(self._pending)
+                self._pending.clear()
+                try:
+                    self._events.extend(self._decoder.feed(chunk))
+                except SSELimitError as exc:
+                    self._events.extend(exc.events)
+                    self._limit_error = exc
             elif not self._eof:
                 return NEED_DATA
             elif not self._closed:

@@ -198,9 +198,14 @@ class SSEDecoder:
     unbounded.
 
     Errors: a limit violation raises :class:`~oaproto.SSELimitError` (a
-    ``RemoteProtocolError``); events completed earlier in the same chunk are
-    discarded with it. After any error, and after :meth:`close`, the decoder
-    is unusable: :meth:`feed` and :meth:`close` raise ``LocalProtocolError``.
+    ``RemoteProtocolError``). The events that the failing chunk completed
+    before the offending line are not lost: they are the error's ``events``.
+    For every chunking of the same bytes, the events returned before the error
+    followed by ``error.events`` are exactly the events a decoder without
+    limits dispatches before the offending line, and whether an error is
+    raised does not depend on the chunking either. After any error, and after
+    :meth:`close`, the decoder is unusable: :meth:`feed` and :meth:`close`
+    raise ``LocalProtocolError``.
 
     Attributes:
         last_event_id: the spec's "last event ID string". It takes the value of
@@ -308,6 +313,8 @@ class SSEDecoder:
             return []
         if type(data) is not bytes:
             data = bytes(data)
+        # The events dispatched so far by this call: a limit error carries them.
+        events: list[ServerSentEvent] = []
         try:
             if self._pre:
                 data = self._start(data)
@@ -367,7 +374,6 @@ class SSEDecoder:
             except UnicodeDecodeError:
                 text = buf.decode("utf-8", "replace")
             del buf
-            events: list[ServerSentEvent]
             if self._clean and text.find("\n") == len(text) - 2 and text.startswith("data: "):
                 # One whole event of one data line (its only LFs are the last
                 # two characters): the shape of every Open Assistant event, and
@@ -376,9 +382,8 @@ class SSEDecoder:
                 del text
                 if len(value) > self._max_event:
                     self._event_too_big()
-                events = [_tuple_new(ServerSentEvent, ("message", value, self._last_id, None))]
+                events.append(_tuple_new(ServerSentEvent, ("message", value, self._last_id, None)))
             else:
-                events = []
                 if len(text) >= _FAST_PATH_MIN and not (
                     self._event != "message" or self._block_retry is not None
                 ):
@@ -394,8 +399,11 @@ class SSEDecoder:
                     del lines
             if too_long or tail > self._plimit:
                 self._check_partial(too_long)
-        except BaseException:
+        except BaseException as exc:
             self._status = "the SSE decoder failed on earlier input and cannot be used"
+            if isinstance(exc, SSELimitError):
+                # Nothing is lost: the events before the offending line go with the error.
+                exc.events = tuple(events)
             raise
         else:
             return events
@@ -538,8 +546,12 @@ class SSEDecoder:
             # The first block completes the one left open: join it once, now.
             datas[0] = "\n".join([*pending, datas[0]])
             pending = []
-        if check and datas and max(map(len, datas)) > self._max_event:
-            raise SSELimitError("max_event_size", self._max_event)
+        max_event = self._max_event
+        if check and datas and max(map(len, datas)) > max_event:
+            # The events before the first block that is too big are kept.
+            first = next(i for i, value in enumerate(datas) if len(value) > max_event)
+            events += _make_events(datas[:first], self._last_id)
+            raise SSELimitError("max_event_size", max_event)
         if tail is None:
             self._data = []
             self._dsize = self._dcount = 0
@@ -549,8 +561,9 @@ class SSEDecoder:
             # (never joined with what came before, so that a huge block fed
             # in many chunks is not copied again and again).
             dsize = (self._dsize if pending else 0) + len(tail) + 1
-            if check and dsize - 1 > self._max_event:
-                raise SSELimitError("max_event_size", self._max_event)
+            if check and dsize - 1 > max_event:
+                events += _make_events(datas, self._last_id)
+                raise SSELimitError("max_event_size", max_event)
             pending.append(tail)
             self._data = pending
             self._dsize = dsize

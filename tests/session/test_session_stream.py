@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -425,6 +427,35 @@ def test_oversized_event_is_a_limit_error_with_the_partial_text(limits: dict[str
             stream(session, body, headers=INFERENCE_SSE_HEADERS, pieces=pieces)
         assert isinstance(info.value.__cause__, SSELimitError)
         assert info.value.partial_text == "ok"
+        assert session.state is S.ERROR
+
+
+@pytest.mark.parametrize("limits", [{"max_line_size": 200}, {"max_event_size": 150}])
+def test_events_before_an_oversized_line_in_the_same_chunk_are_delivered(
+    limits: dict[str, int],
+) -> None:
+    # The reader feeds the decoder whole chunks; the events a chunk completed
+    # before its oversized line come with the limit error and are returned
+    # before it, whatever the chunking.
+    words = ["a", "b", "c", "d"]
+    body = b"".join(map(token, words)) + PING + message_frame() + token("never")
+    rnd = random.Random(7)
+    cuts = [sorted(rnd.sample(range(1, len(body)), rnd.randint(1, 9))) for _ in range(10)]
+    random_pieces = [[body[a:b] for a, b in pairwise([0, *points, len(body)])] for points in cuts]
+    labelled = [*chunkings(body), *(("random", pieces) for pieces in random_pieces)]
+    for _label, pieces in labelled:
+        session = _queued_with_limits(**limits)
+        session.open_event_stream()
+        session.receive_stream_start(200, INFERENCE_SSE_HEADERS)
+        delivered: list[Event] = []
+        with pytest.raises(IncompleteReplyError) as info:  # noqa: PT012 - events come first
+            for piece in pieces:
+                session.receive_data(piece)
+                while (event := session.next_event()) is not NEED_DATA:
+                    delivered.append(event)
+        assert delivered == [Token(text=word) for word in words], _label
+        assert isinstance(info.value.__cause__, SSELimitError)
+        assert info.value.partial_text == "abcd"
         assert session.state is S.ERROR
 
 

@@ -98,3 +98,44 @@ def parse(stream: bytes) -> SpecResult:
                 result.retry = block_retry = int(digits)
         # Any other field is ignored.
     return result
+
+
+def limit_offence(stream: bytes, max_line: int | None, max_event: int | None) -> int | None:
+    """Where the first line that breaks a limit starts (a byte offset), or None.
+
+    A line breaks ``max_line`` when its bytes (line end excluded) exceed it, an
+    unfinished last line included. A ``data`` line breaks ``max_event`` when
+    it takes its block's data (lines joined with LF) past the limit; an
+    unfinished last ``data`` line does when its bytes alone guarantee that
+    (more than ``4 * max_event + 6``: a character takes at most 4 bytes).
+    """
+    if b"\xef\xbb\xbf".startswith(stream):
+        return None  # still possibly a BOM: no line yet
+    start = 3 if stream.startswith(b"\xef\xbb\xbf") else 0
+    data_size = -1  # the block's data characters, with one LF per line, minus one
+    i = start
+    while i < len(stream):
+        cr, lf = stream.find(b"\r", i), stream.find(b"\n", i)
+        ends = [e for e in (cr, lf) if e >= 0]
+        end = min(ends) if ends else len(stream)
+        line = stream[i:end]
+        if max_line is not None and len(line) > max_line:
+            return i
+        if not ends:  # unfinished
+            guard = None if max_event is None else 4 * max_event + 6
+            if guard is not None and line.startswith(b"data:") and len(line) > guard:
+                return i
+            return None
+        if not line:
+            data_size = -1
+        else:
+            text = line.decode("utf-8", "replace")
+            name, colon, value = text.partition(":")
+            if name == "data":
+                if colon and value.startswith(" "):
+                    value = value[1:]
+                data_size += len(value) + 1
+                if max_event is not None and data_size > max_event:
+                    return i
+        i = end + (2 if stream[end : end + 2] == b"\r\n" else 1)
+    return None

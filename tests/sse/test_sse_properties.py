@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spec_reference import parse
+from spec_reference import limit_offence, parse
 from sse_helpers import Decoded, decode
 
 from oaproto import ServerSentEvent, SSEDecoder, SSELimitError, comment, encode_sse
@@ -136,3 +136,43 @@ def test_arbitrary_bytes_raise_only_the_typed_error(data: st.DataObject, limit: 
         assert events == unlimited[: len(events)]
         if not failed:
             assert events == unlimited
+
+
+def decode_lossless(
+    chunks: list[bytes], max_line: int | None, max_event: int | None
+) -> tuple[list[ServerSentEvent], bool]:
+    """The events returned, then those of the limit error, if one is raised."""
+    decoder = SSEDecoder(max_line_size=max_line, max_event_size=max_event)
+    events: list[ServerSentEvent] = []
+    try:
+        for chunk in chunks:
+            events += decoder.feed(chunk)
+        events += decoder.close()
+    except SSELimitError as exc:
+        failure = exc
+    else:
+        return events, False
+    assert type(failure.events) is tuple
+    return events + list(failure.events), True
+
+
+@SETTINGS
+@given(
+    st.data(),
+    st.one_of(st.none(), st.integers(0, 64)),
+    st.one_of(st.none(), st.integers(0, 64)),
+)
+def test_limit_error_loses_no_event(
+    data: st.DataObject, max_line: int | None, max_event: int | None
+) -> None:
+    # For every chunking, the events returned before a limit error plus the
+    # error's events are exactly what an unlimited decoder dispatches before
+    # the offending line, and whether it raises does not depend on the chunking.
+    body = data.draw(any_bytes)
+    offence = limit_offence(body, max_line, max_event)
+    expected = decode([body if offence is None else body[:offence]]).events
+    outcome = (expected, offence is not None)
+    assert decode_lossless([body], max_line, max_event) == outcome
+    bytewise = [body[i : i + 1] for i in range(len(body))]
+    assert decode_lossless(bytewise, max_line, max_event) == outcome
+    assert decode_lossless(data.draw(chunkings(body)), max_line, max_event) == outcome
