@@ -1,4 +1,4 @@
-"""Drive oaproto over blocking sockets (plain http, HTTP/1.1): see docs/embedding.md."""
+"""Drive oaproto over blocking sockets (plain http, HTTP/1.0): see docs/embedding.md."""
 
 import socket
 from urllib.parse import urlsplit
@@ -7,38 +7,38 @@ import oaproto
 
 
 def exchange(session: oaproto.ChatSession, request: oaproto.HttpRequest) -> oaproto.Event:
+    """Send one request on a new connection; give the answer to the session."""
     url = urlsplit(request.url)
-    with socket.create_connection((url.hostname, url.port or 80), timeout=60) as sock:
-        head = [f"{request.method} {url.path}?{url.query} HTTP/1.1", f"host: {url.netloc}"]
-        head += ["connection: close", f"content-length: {len(request.body)}"]
-        head += map(": ".join, request.headers)
+    target = f"{url.path}?{url.query}" if url.query else url.path
+    head = [f"{request.method} {target} HTTP/1.0", f"host: {url.netloc}"]
+    if request.body:
+        head.append(f"content-length: {len(request.body)}")
+    head += [f"{name}: {value}" for name, value in request.headers]
+    address = (url.hostname, url.port or 80)
+    with socket.create_connection(address, timeout=60) as sock, sock.makefile("rb") as reader:
         sock.sendall("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + request.body)
-        reader = sock.makefile("rb")  # keeps the connection open until it is closed
-    with reader:
-        status = int(reader.readline().split()[1])
-        lines = iter(lambda: reader.readline().strip(), b"")  # up to the blank line
-        fields = (line.decode("latin-1").partition(":") for line in lines)
-        headers = tuple((name.strip().lower(), value.strip()) for name, _, value in fields)
-
-        def read() -> bytes:  # the next piece of the body, b"" at its end
-            if ("transfer-encoding", "chunked") not in headers:
-                return reader.read1(65536)
-            size = int(reader.readline() or b"0", 16)  # a cut-off body ends like a whole one
-            return reader.read(size + 2)[:-2] if size else b""
-
+        status = int(reader.readline().split()[1])  # from b"HTTP/1.0 200 OK"
+        headers = []
+        while line := reader.readline().strip():  # header lines, up to the blank line
+            name, _, value = line.decode("latin-1").partition(":")
+            headers.append((name.strip(), value.strip()))
+        # HTTP/1.0: one request per connection, no chunked encoding, the body runs to EOF.
         if not request.stream:
-            body = b"".join(iter(read, b""))
-            response = oaproto.HttpResponse(status=status, headers=headers, body=body)
+            body = reader.read()
+            response = oaproto.HttpResponse(status=status, headers=tuple(headers), body=body)
             return session.receive_response(response)
-        session.receive_stream_start(status, headers)
+        session.receive_stream_start(status, tuple(headers))
         while True:
-            data = read()
-            session.receive_data(data) if data else session.receive_eof()
+            data = reader.read1(65536)  # whatever has arrived, b"" at EOF
+            if data:
+                session.receive_data(data)
+            else:
+                session.receive_eof()  # next_event() must now end the stream or raise
             while (event := session.next_event()) is not oaproto.NEED_DATA:
                 if isinstance(event, oaproto.Token):
                     print(event.text, end="", flush=True)
                 if session.state is not oaproto.ChatState.STREAMING:  # a terminal event
-                    return event
+                    return event  # leaving the with-block closes the connection
 
 
 def run(config: oaproto.ClientConfig, prompt: str) -> str:

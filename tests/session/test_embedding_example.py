@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import socket
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -60,6 +61,55 @@ def test_example_uses_only_socket_and_oaproto_for_io() -> None:
         elif isinstance(node, ast.ImportFrom):
             modules.add(node.module or "")
     assert modules == {"socket", "urllib.parse", "oaproto"}
+
+
+class _RecordingSocket(socket.socket):
+    """A socket that keeps every byte it sends and receives."""
+
+    sent: list[bytes]
+    received: list[bytes]
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        self.sent.append(bytes(data))
+        super().sendall(data, flags)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        count = super().recv_into(buffer, nbytes, flags)
+        self.received.append(bytes(memoryview(buffer)[:count]))
+        return count
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_example_speaks_http_1_0_and_gets_unchunked_bodies(
+    oa_server: Any, dialect: Dialect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The example relies on the reference server answering HTTP/1.0 with
+    # close-delimited bodies, event streams included: nothing to de-chunk.
+    connections: list[_RecordingSocket] = []
+    create_connection = socket.create_connection
+
+    def recording_connection(*args: Any, **kwargs: Any) -> socket.socket:
+        plain = create_connection(*args, **kwargs)
+        recording = _RecordingSocket(fileno=plain.detach())
+        recording.settimeout(kwargs.get("timeout"))
+        recording.sent, recording.received = [], []
+        connections.append(recording)
+        return recording
+
+    monkeypatch.setattr(socket, "create_connection", recording_connection)
+    assert _run(oa_server, dialect)
+    steps = [request.step for request in oa_server.requests]
+    assert len(connections) == len(steps)  # one connection per request
+    for connection, step in zip(connections, steps, strict=True):
+        sent = b"".join(connection.sent)
+        head, _, body = sent.partition(b"\r\n\r\n")
+        assert head.split(b"\r\n")[0].endswith(b" HTTP/1.0")
+        if body:
+            assert f"content-length: {len(body)}".encode() in head.lower().split(b"\r\n")
+        received = b"".join(connection.received)
+        response_head = received.partition(b"\r\n\r\n")[0].lower()
+        assert b"transfer-encoding" not in response_head, step
+    assert "events" in steps
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
