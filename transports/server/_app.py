@@ -15,11 +15,12 @@ import time
 
 from aiohttp import web
 
-from . import _inference, _web
+from . import _inference_routes, _web
 from ._faults import FAULT_HEADER, Fault, FaultKind, FaultSpecError, parse_header
 from ._recording import RecordedRequest
 from ._replies import to_response, web_text
 from ._state import ServerState
+from ._status_faults import inference_status_reply, web_status_reply
 
 __all__ = ["STATE_KEY", "make_app"]
 
@@ -32,7 +33,7 @@ _LAST = ("content-length", "content-type", "transfer-encoding")
 def _classify(request: web.Request) -> tuple[str, str]:
     if request.path in _web.WEB_ROUTES:
         return "web", _web.web_step(request.method, request.path, request.query)
-    step = _inference.match_route(request.method, request.path)[0]
+    step = _inference_routes.match_route(request.method, request.path)[0]
     return "inference", step
 
 
@@ -68,12 +69,12 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
     status = next((f for f in faults if f.kind is FaultKind.STATUS), None)
     response: web.StreamResponse
     if status is not None:
-        module = _web if dialect == "web" else _inference
-        response = to_response(module.status_fault_reply(step, int(status.value)))
+        status_reply = web_status_reply if dialect == "web" else inference_status_reply
+        response = to_response(status_reply(step, int(status.value)))
     elif dialect == "web":
         response = await _web.handle(request, state, faults)
     else:
-        response = await _inference.handle(request, state, faults)
+        response = await _inference_routes.handle(request, state, faults)
     record.status = response.status
     return response
 

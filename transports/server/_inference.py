@@ -9,6 +9,7 @@ into an empty 500, some let errors escape as Starlette's plain-text 500).
 
 The web API (``_web.py``) calls the same operations the way the website's
 axios client calls the inference server, so both dialects share one store.
+HTTP dispatch and the route table are in ``_inference_routes.py``.
 """
 
 from __future__ import annotations
@@ -16,28 +17,18 @@ from __future__ import annotations
 import base64
 import binascii
 import email.message
+import functools
 import math
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from aiohttp import web
+from typing import Any, ParamSpec, TypeVar
 
 from oaproto._sampling import PRESETS
 
 from ._faults import Fault, FaultKind
 from ._json import BodyJSONError, loads
 from ._queueing import MessageChannel, QueueFullError
-from ._replies import (
-    Reply,
-    ReplyError,
-    inf_detail,
-    inf_empty,
-    inf_json,
-    inf_text500,
-    to_response,
-)
+from ._replies import Reply, ReplyError, inf_detail, inf_empty, inf_json, inf_text500
 from ._schemas import (
     ASSISTANT_MESSAGE,
     CHAT_UPDATE,
@@ -50,15 +41,15 @@ from ._schemas import (
 )
 from ._state import ServerState
 from ._store import HTTPError, Message, NoResultError
-from ._streaming import open_stream, write_events
 from ._validate import BOOL, STR, ErrorList, IntT, Model, Opt, Type, missing_error, validate
 
 __all__ = [
+    "BUSY",
     "Call",
     "builtin_plugins",
-    "handle",
-    "match_route",
     "op_assistant_message",
+    "op_auth",
+    "op_builtin_plugins",
     "op_create_chat",
     "op_delete_chat",
     "op_events",
@@ -68,13 +59,15 @@ __all__ = [
     "op_message_eval",
     "op_model_configs",
     "op_plugin_config",
+    "op_plugin_file",
     "op_prompter_message",
+    "op_report",
     "op_update_chat",
     "op_vote",
-    "status_fault_reply",
 ]
 
-_BUSY = "The server is currently busy. Please try again later."
+#: The 503 detail of a full work queue.
+BUSY = "The server is currently busy. Please try again later."
 
 # ParameterConfig descriptions of the eight presets (OA routes/configs.py).
 _PRESET_DESCRIPTIONS = {
@@ -159,11 +152,15 @@ def _body(call: Call) -> Any:
     return _NO_BODY if value is None else value
 
 
-def _validate_body(model: Model, body: Any, errors: ErrorList) -> dict[str, Any]:
+def _body_values(model: Model, body: Any) -> dict[str, Any]:
+    """``body`` validated against ``model``; any error is the route's 422."""
+    errors: ErrorList = []
+    result: Any = None
     if body is _NO_BODY:
         errors.append(missing_error(("body",)))
-        return {}
-    result = validate(model, body, ("body",), errors)
+    else:
+        result = validate(model, body, ("body",), errors)
+    _raise_422(errors)
     return result if isinstance(result, dict) else {}
 
 
@@ -178,6 +175,23 @@ def _user(call: Call) -> str:
     return call.state.auth.inference_user(call.authorization, call.trusted_client)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _replying(operation: Callable[_P, Awaitable[_R]]) -> Callable[_P, Awaitable[_R | Reply]]:
+    """Answer a :class:`ReplyError` raised anywhere in ``operation`` with its reply."""
+
+    @functools.wraps(operation)
+    async def run(*args: _P.args, **kwargs: _P.kwargs) -> _R | Reply:
+        try:
+            return await operation(*args, **kwargs)
+        except ReplyError as exc:
+            return exc.reply
+
+    return run
+
+
 def _query(call: Call, name: str, type_: Type, default: Any, errors: ErrorList) -> Any:
     raw = call.param(name)
     if raw is None:
@@ -188,7 +202,9 @@ def _query(call: Call, name: str, type_: Type, default: Any, errors: ErrorList) 
 # -- chats -----------------------------------------------------------------------
 
 
-async def _list_chats(call: Call) -> Reply:
+@_replying
+async def op_list_chats(call: Call) -> Reply:
+    """``GET /chats``."""
     user_id = _user(call)
     errors: ErrorList = []
     include_hidden = _query(call, "include_hidden", BOOL, False, errors)
@@ -231,104 +247,78 @@ async def _list_chats(call: Call) -> Reply:
     return inf_json({"chats": [c.to_list_read() for c in chats], "next": nxt, "prev": prev})
 
 
-async def op_list_chats(call: Call) -> Reply:
-    """``GET /chats``."""
-    return await _reply(_list_chats(call))
-
-
-async def _create_chat(call: Call) -> Reply:
+@_replying
+async def op_create_chat(call: Call) -> Reply:
+    """``POST /chats``."""
     body = _body(call)
     user_id = _user(call)
-    errors: ErrorList = []
-    _validate_body(CREATE_CHAT, body, errors)
-    _raise_422(errors)
+    _body_values(CREATE_CHAT, body)
     return inf_json(call.state.store.create_chat(user_id).to_list_read())
 
 
-async def op_create_chat(call: Call) -> Reply:
-    """``POST /chats``."""
-    return await _reply(_create_chat(call))
-
-
+@_replying
 async def op_get_chat(call: Call, chat_id: str) -> Reply:
     """``GET /chats/{chat_id}``."""
-
-    async def run() -> Reply:
-        user_id = _user(call)
-        try:
-            return inf_json(call.state.store.get_chat(user_id, chat_id).to_read())
-        except HTTPError as exc:
-            return inf_detail(exc.status, exc.detail)
-
-    return await _reply(run())
+    user_id = _user(call)
+    try:
+        return inf_json(call.state.store.get_chat(user_id, chat_id).to_read())
+    except HTTPError as exc:
+        return inf_detail(exc.status, exc.detail)
 
 
+@_replying
 async def op_delete_chat(call: Call, chat_id: str) -> Reply:
     """``DELETE /chats/{chat_id}``: 200 with an empty body, 404 when unknown."""
-
-    async def run() -> Reply:
-        user_id = _user(call)
-        store = call.state.store
-        try:
-            chat = store.get_chat(user_id, chat_id)
-            message_ids = list(chat.messages)
-            store.delete_chat(user_id, chat_id)
-        except HTTPError as exc:
-            return inf_detail(exc.status, exc.detail)
-        for message_id in message_ids:
-            call.state.channels.pop(message_id, None)
-        return inf_empty(200)
-
-    return await _reply(run())
+    user_id = _user(call)
+    store = call.state.store
+    try:
+        chat = store.get_chat(user_id, chat_id)
+        message_ids = list(chat.messages)
+        store.delete_chat(user_id, chat_id)
+    except HTTPError as exc:
+        return inf_detail(exc.status, exc.detail)
+    for message_id in message_ids:
+        call.state.channels.pop(message_id, None)
+    return inf_empty(200)
 
 
+@_replying
 async def op_update_chat(call: Call, chat_id: str) -> Reply:
     """``PUT /chats/{chat_id}``: JSON ``null``; any failure is an empty 500."""
-
-    async def run() -> Reply:
-        body = _body(call)
-        user_id = _user(call)
-        errors: ErrorList = []
-        values = _validate_body(CHAT_UPDATE, body, errors)
-        _raise_422(errors)
-        try:
-            call.state.store.update_chat(user_id, chat_id, **values)
-        except Exception:  # noqa: BLE001 - the route's catch-all swallows even the 404
-            return inf_empty(500)
-        return inf_json(None)
-
-    return await _reply(run())
+    body = _body(call)
+    user_id = _user(call)
+    values = _body_values(CHAT_UPDATE, body)
+    try:
+        call.state.store.update_chat(user_id, chat_id, **values)
+    except Exception:  # noqa: BLE001 - the route's catch-all swallows even the 404
+        return inf_empty(500)
+    return inf_json(None)
 
 
 # -- messages ----------------------------------------------------------------------
 
 
+@_replying
 async def op_prompter_message(call: Call, chat_id: str) -> Reply:
     """``POST /chats/{chat_id}/prompter_message``."""
-
-    async def run() -> Reply:
-        body = _body(call)
-        user_id = _user(call)
-        errors: ErrorList = []
-        values = _validate_body(PROMPTER_MESSAGE, body, errors)
-        _raise_422(errors)
-        config = call.state.config
-        try:
-            message = call.state.store.add_prompter_message(
-                user_id,
-                chat_id,
-                parent_id=values["parent_id"],
-                content=values["content"],
-                message_max_length=config.message_max_length,
-                chat_max_messages=config.chat_max_messages,
-            )
-        except HTTPError as exc:
-            return inf_detail(exc.status, exc.detail)
-        except NoResultError:
-            return inf_empty(500)
-        return inf_json(message.to_read())
-
-    return await _reply(run())
+    body = _body(call)
+    user_id = _user(call)
+    values = _body_values(PROMPTER_MESSAGE, body)
+    config = call.state.config
+    try:
+        message = call.state.store.add_prompter_message(
+            user_id,
+            chat_id,
+            parent_id=values["parent_id"],
+            content=values["content"],
+            message_max_length=config.message_max_length,
+            chat_max_messages=config.chat_max_messages,
+        )
+    except HTTPError as exc:
+        return inf_detail(exc.status, exc.detail)
+    except NoResultError:
+        return inf_empty(500)
+    return inf_json(message.to_read())
 
 
 def _model_config_error(state: ServerState, name: str) -> str | None:
@@ -360,148 +350,131 @@ def _work_parameters(state: ServerState, values: dict[str, Any]) -> dict[str, An
     }
 
 
+@_replying
 async def op_assistant_message(call: Call, chat_id: str) -> Reply:
     """``POST /chats/{chat_id}/assistant_message`` (the URL's chat id is unused)."""
-
-    async def run() -> Reply:
-        state = call.state
-        body = _body(call)
-        user_id = _user(call)
-        # The rate limiter counts before validation (§5.3); over the limit its
-        # broken 429 callback ends as Starlette's plain 500.
-        if state.rate_limited(user_id):
-            return inf_text500()
-        errors: ErrorList = []
-        values = _validate_body(ASSISTANT_MESSAGE, body, errors)
-        _raise_422(errors)
-        problem = _model_config_error(state, values["model_config_name"])
-        if problem is not None:
-            return inf_detail(422, problem)
-        config = state.model_configs[values["model_config_name"]]
-        try:
-            message = state.store.initiate_assistant_message(
-                user_id,
-                parent_id=values["parent_id"],
-                work_parameters=_work_parameters(state, values),
-                worker_compat_hash=config.compat_hash,
-                model_config_name=config.name,
-                chat_max_messages=state.config.chat_max_messages,
-            )
-        except HTTPError as exc:
-            return inf_detail(exc.status, exc.detail)
-        except NoResultError:
-            return inf_empty(500)
-        state.channels[message.id] = MessageChannel(state.config.message_queue_expire)
-        generation = tuple(f for f in call.faults if f.kind is not FaultKind.STATUS)
-        hold = 0.0
-        for fault in generation:
-            if fault.kind is FaultKind.QUEUE:
-                hold = max(hold, fault.value)
-            elif fault.kind is FaultKind.NEVER_END:
-                hold = math.inf
-        if generation:
-            state.generation_faults[message.id] = generation
-        try:
-            state.work_queue.enqueue(message.id, hold=hold)
-        except QueueFullError:
-            # The message was already committed: it stays pending for ever.
-            state.generation_faults.pop(message.id, None)
-            return inf_detail(503, _BUSY)
-        return inf_json(message.to_read())
-
-    return await _reply(run())
+    state = call.state
+    body = _body(call)
+    user_id = _user(call)
+    # The rate limiter counts before validation (§5.3); over the limit its
+    # broken 429 callback ends as Starlette's plain 500.
+    if state.rate_limited(user_id):
+        return inf_text500()
+    values = _body_values(ASSISTANT_MESSAGE, body)
+    problem = _model_config_error(state, values["model_config_name"])
+    if problem is not None:
+        return inf_detail(422, problem)
+    config = state.model_configs[values["model_config_name"]]
+    try:
+        message = state.store.initiate_assistant_message(
+            user_id,
+            parent_id=values["parent_id"],
+            work_parameters=_work_parameters(state, values),
+            worker_compat_hash=config.compat_hash,
+            model_config_name=config.name,
+            chat_max_messages=state.config.chat_max_messages,
+        )
+    except HTTPError as exc:
+        return inf_detail(exc.status, exc.detail)
+    except NoResultError:
+        return inf_empty(500)
+    state.channels[message.id] = MessageChannel(state.config.message_queue_expire)
+    generation = tuple(f for f in call.faults if f.kind is not FaultKind.STATUS)
+    hold = 0.0
+    for fault in generation:
+        if fault.kind is FaultKind.QUEUE:
+            hold = max(hold, fault.value)
+        elif fault.kind is FaultKind.NEVER_END:
+            hold = math.inf
+    if generation:
+        state.generation_faults[message.id] = generation
+    try:
+        state.work_queue.enqueue(message.id, hold=hold)
+    except QueueFullError:
+        # The message was already committed: it stays pending for ever.
+        state.generation_faults.pop(message.id, None)
+        return inf_detail(503, BUSY)
+    return inf_json(message.to_read())
 
 
+@_replying
 async def op_get_message(call: Call, chat_id: str, message_id: str) -> Reply:
     """``GET /chats/{chat_id}/messages/{message_id}``: unknown ids are a plain 500."""
-
-    async def run() -> Reply:
-        user_id = _user(call)
-        try:
-            message = call.state.store.get_message(user_id, chat_id, message_id)
-        except NoResultError:
-            return inf_text500()
-        return inf_json(message.to_read())
-
-    return await _reply(run())
+    user_id = _user(call)
+    try:
+        message = call.state.store.get_message(user_id, chat_id, message_id)
+    except NoResultError:
+        return inf_text500()
+    return inf_json(message.to_read())
 
 
+@_replying
 async def op_events(call: Call, chat_id: str, message_id: str) -> Reply | Message:
     """``GET .../events``: an error reply, a 204, or the message to stream."""
-
-    async def run() -> Reply | Message:
-        user_id = _user(call)
-        try:
-            message = call.state.store.get_message(user_id, chat_id, message_id)
-        except NoResultError:
-            return inf_text500()
-        # The role check comes before the finished check (§3.2).
-        if message.role != "assistant":
-            return inf_detail(400, "Only assistant messages can be streamed.")
-        if message.has_finished:
-            return Reply(204)  # FastAPI 0.88 drops the body of a 204 HTTPException
-        return message
-
+    user_id = _user(call)
     try:
-        return await run()
-    except ReplyError as exc:
-        return exc.reply
+        message = call.state.store.get_message(user_id, chat_id, message_id)
+    except NoResultError:
+        return inf_text500()
+    # The role check comes before the finished check (§3.2).
+    if message.role != "assistant":
+        return inf_detail(400, "Only assistant messages can be streamed.")
+    if message.has_finished:
+        return Reply(204)  # FastAPI 0.88 drops the body of a 204 HTTPException
+    return message
 
 
-async def _vote(call: Call, message_id: str) -> Reply:
+async def _feedback(
+    call: Call, model: Model, record: Callable[[str, dict[str, Any]], object]
+) -> Reply:
+    """The vote, message_eval and report routes: validate, ``record``, empty 200.
+
+    Their catch-all turns any failure of ``record`` into an empty 500, even
+    the store's 400 "Invalid score" (§3.2).
+    """
     body = _body(call)
     user_id = _user(call)
-    errors: ErrorList = []
-    values = _validate_body(VOTE, body, errors)
-    _raise_422(errors)
+    values = _body_values(model, body)
     try:
-        call.state.store.update_score(user_id, message_id, values["score"])
-    except Exception:  # noqa: BLE001 - even the 400 "Invalid score" is swallowed (§3.2)
+        record(user_id, values)
+    except Exception:  # noqa: BLE001 - the routes' catch-all
         return inf_empty(500)
     return inf_empty(200)
 
 
+@_replying
 async def op_vote(call: Call, chat_id: str, message_id: str) -> Reply:
     """``POST .../votes``: the chat id is ignored."""
-    return await _reply(_vote(call, message_id))
+    store = call.state.store
+    return await _feedback(
+        call, VOTE, lambda user_id, values: store.update_score(user_id, message_id, values["score"])
+    )
 
 
-async def _message_eval(call: Call, message_id: str) -> Reply:
-    body = _body(call)
-    user_id = _user(call)
-    errors: ErrorList = []
-    values = _validate_body(MESSAGE_EVAL, body, errors)
-    _raise_422(errors)
-    try:
-        call.state.store.add_message_eval(user_id, message_id, values["inferior_message_ids"])
-    except Exception:  # noqa: BLE001 - the route's catch-all: empty 500
-        return inf_empty(500)
-    return inf_empty(200)
-
-
+@_replying
 async def op_message_eval(call: Call, chat_id: str, message_id: str) -> Reply:
     """``POST .../message_evals``."""
-    return await _reply(_message_eval(call, message_id))
+    store = call.state.store
+    return await _feedback(
+        call,
+        MESSAGE_EVAL,
+        lambda user_id, values: store.add_message_eval(
+            user_id, message_id, values["inferior_message_ids"]
+        ),
+    )
 
 
-async def _report(call: Call, message_id: str) -> Reply:
-    body = _body(call)
-    user_id = _user(call)
-    errors: ErrorList = []
-    values = _validate_body(REPORT, body, errors)
-    _raise_422(errors)
-    try:
-        call.state.store.add_report(
-            user_id, message_id, report_type=values["report_type"], reason=values["reason"]
-        )
-    except Exception:  # noqa: BLE001 - the route's catch-all: empty 500
-        return inf_empty(500)
-    return inf_empty(200)
-
-
+@_replying
 async def op_report(call: Call, chat_id: str, message_id: str) -> Reply:
     """``POST .../reports``."""
-    return await _reply(_report(call, message_id))
+    store = call.state.store
+    return await _feedback(
+        call,
+        REPORT,
+        lambda user_id, values: store.add_report(
+            user_id, message_id, report_type=values["report_type"], reason=values["reason"]
+        ),
+    )
 
 
 # -- configs -------------------------------------------------------------------------
@@ -553,7 +526,7 @@ def _plugin_config(base_url: str) -> dict[str, Any]:
 
 
 def builtin_plugins(state: ServerState) -> list[dict[str, Any]]:
-    """``GET /configs/builtin_plugins``: entries with ``trusted: true``."""
+    """The built-in plugin entries, with ``trusted: true``."""
     url = f"{state.base_url}/plugins/{_PLUGIN_NAME}/ai-plugin.json"
     return [
         {
@@ -565,32 +538,39 @@ def builtin_plugins(state: ServerState) -> list[dict[str, Any]]:
     ]
 
 
+async def op_builtin_plugins(call: Call) -> Reply:
+    """``GET /configs/builtin_plugins`` (no auth)."""
+    return inf_json(builtin_plugins(call.state))
+
+
+@_replying
 async def op_plugin_config(call: Call) -> Reply:
     """``POST /configs/plugin_config``: only this server's own plugin can be fetched."""
+    values = _body_values(PLUGIN_ENTRY, _body(call))
+    known = {entry["url"]: entry for entry in builtin_plugins(call.state)}
+    if values["url"] not in known:
+        return inf_detail(404, "Plugin not found")
+    return inf_json(
+        {
+            "url": values["url"],
+            "enabled": values["enabled"],
+            "plugin_config": known[values["url"]]["plugin_config"],
+            "trusted": False,
+        }
+    )
 
-    async def run() -> Reply:
-        body = _body(call)
-        errors: ErrorList = []
-        values = _validate_body(PLUGIN_ENTRY, body, errors)
-        _raise_422(errors)
-        known = {entry["url"]: entry for entry in builtin_plugins(call.state)}
-        if values["url"] not in known:
-            return inf_detail(404, "Plugin not found")
-        return inf_json(
-            {
-                "url": values["url"],
-                "enabled": values["enabled"],
-                "plugin_config": known[values["url"]]["plugin_config"],
-                "trusted": False,
-            }
-        )
 
-    return await _reply(run())
+async def op_plugin_file(call: Call, name: str) -> Reply:
+    """``GET /plugins/{name}/ai-plugin.json``: where the built-in plugin's URL points."""
+    if name != _PLUGIN_NAME:
+        return inf_detail(404, "Not Found")
+    return inf_json(_plugin_config(call.state.base_url))
 
 
 # -- auth ------------------------------------------------------------------------------
 
 
+@_replying
 async def _auth_route(call: Call, name: str) -> Reply:
     state = call.state
     if name == "check":
@@ -640,188 +620,6 @@ async def _auth_route(call: Call, name: str) -> Reply:
     )
 
 
-async def _reply(operation: Awaitable[Reply]) -> Reply:
-    try:
-        return await operation
-    except ReplyError as exc:
-        return exc.reply
-
-
-# -- routing ---------------------------------------------------------------------------
-
-
-async def op_builtin_plugins(call: Call) -> Reply:
-    """``GET /configs/builtin_plugins`` (no auth)."""
-    return inf_json(builtin_plugins(call.state))
-
-
-async def op_plugin_file(call: Call, name: str) -> Reply:
-    """``GET /plugins/{name}/ai-plugin.json``: where the built-in plugin's URL points."""
-    if name != _PLUGIN_NAME:
-        return inf_detail(404, "Not Found")
-    return inf_json(_plugin_config(call.state.base_url))
-
-
-def _auth_op(name: str) -> Callable[[Call], Awaitable[Reply]]:
-    async def op(call: Call) -> Reply:
-        return await _reply(_auth_route(call, name))
-
-    return op
-
-
-#: A route's operation: the call, then the path parameters in order.
-Handler = Callable[..., Awaitable[Reply | Message]]
-
-_ROUTE_TABLE: list[tuple[str, str, str, Handler]] = [
-    ("GET", "/chats", "list_chats", op_list_chats),
-    ("POST", "/chats", "create_chat", op_create_chat),
-    ("GET", "/chats/{chat_id}", "get_chat", op_get_chat),
-    ("DELETE", "/chats/{chat_id}", "delete_chat", op_delete_chat),
-    ("PUT", "/chats/{chat_id}", "update_chat", op_update_chat),
-    ("POST", "/chats/{chat_id}/prompter_message", "prompter_message", op_prompter_message),
-    ("POST", "/chats/{chat_id}/assistant_message", "assistant_message", op_assistant_message),
-    ("GET", "/chats/{chat_id}/messages/{message_id}", "message", op_get_message),
-    ("GET", "/chats/{chat_id}/messages/{message_id}/events", "events", op_events),
-    ("POST", "/chats/{chat_id}/messages/{message_id}/votes", "vote", op_vote),
-    (
-        "POST",
-        "/chats/{chat_id}/messages/{message_id}/message_evals",
-        "message_eval",
-        op_message_eval,
-    ),
-    ("POST", "/chats/{chat_id}/messages/{message_id}/reports", "report", op_report),
-    ("GET", "/configs/model_configs", "models", op_model_configs),
-    ("GET", "/configs/builtin_plugins", "plugins", op_builtin_plugins),
-    ("POST", "/configs/plugin_config", "plugin_config", op_plugin_config),
-    ("GET", "/plugins/{name}/ai-plugin.json", "plugins", op_plugin_file),
-    ("GET", "/auth/check", "auth", _auth_op("check")),
-    ("GET", "/auth/providers", "auth", _auth_op("providers")),
-    ("GET", "/auth/refresh", "auth", _auth_op("refresh")),
-    ("GET", "/auth/login/debug", "auth", _auth_op("login")),
-    ("GET", "/auth/callback/debug", "auth", _auth_op("callback")),
-    ("POST", "/auth/trusted", "auth", _auth_op("trusted")),
-]
-
-# Starlette path parameters match one segment each.
-_ROUTES = [
-    (method, re.compile("^" + re.sub(r"\{\w+\}", "([^/]+)", path) + "$"), step, handler)
-    for method, path, step, handler in _ROUTE_TABLE
-]
-
-
-def match_route(method: str, path: str) -> tuple[str, Handler | None, tuple[str, ...], bool]:
-    """``(step, handler, path params, path_known)`` for an inference request.
-
-    ``handler`` is ``None`` when nothing matches; ``path_known`` then says
-    whether the path exists under another method (405) or not at all (404).
-    Routes are tried in declaration order, as Starlette does.
-    """
-    path_known = False
-    for route_method, pattern, step, handler in _ROUTES:
-        match = pattern.match(path)
-        if match is None:
-            continue
-        if route_method == method or (route_method == "GET" and method == "HEAD"):
-            return step, handler, match.groups(), True
-        path_known = True
-    return "other", None, (), path_known
-
-
-def status_fault_reply(step: str, status: int) -> Reply:
-    """What the inference server sends for an injected status at ``step``.
-
-    The real body where one exists (§1.4, §3.2), else FastAPI's default
-    ``{"detail": <reason phrase>}``.
-    """
-    if status == 500:
-        return inf_text500()
-    if status == 503 and step == "assistant_message":
-        return inf_detail(503, _BUSY)
-    if status == 413 and step == "prompter_message":
-        return inf_detail(413, "Message content exceeds max length")
-    if status == 413 and step == "assistant_message":
-        return inf_detail(413, "Maximum number of messages reached for this chat")
-    if status == 429:
-        # What fastapi-limiter meant to send (the deployed callback was broken, §5.3).
-        return inf_detail(
-            429, "Too Many Requests. Retry After 60 seconds.", (("retry-after", "60"),)
-        )
-    if status == 204:
-        return Reply(204)
-    return inf_detail(status, _reason(status))
-
-
-def _reason(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
-
-
-_CORS_METHODS = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
-
-
-def _cors_preflight(request: web.Request, origin: str) -> web.Response:
-    # Starlette's CORSMiddleware with allow_origins=["*"] and credentials (§11).
-    response = web.Response(status=200, text="OK")
-    response.headers["vary"] = "Origin"
-    response.headers["access-control-allow-origin"] = origin
-    response.headers["access-control-allow-methods"] = _CORS_METHODS
-    response.headers["access-control-max-age"] = "600"
-    response.headers["access-control-allow-credentials"] = "true"
-    requested = request.headers.get("access-control-request-headers")
-    if requested:
-        response.headers["access-control-allow-headers"] = requested
-    return response
-
-
-def cors_headers(request: web.Request) -> tuple[tuple[str, str], ...]:
-    """Headers a simple cross-origin request gets (§11)."""
-    if "origin" not in request.headers:
-        return ()
-    return (
-        ("access-control-allow-origin", "*"),
-        ("access-control-allow-credentials", "true"),
-    )
-
-
-async def handle(
-    request: web.Request, state: ServerState, faults: list[Fault]
-) -> web.StreamResponse:
-    """Answer one inference-dialect HTTP request."""
-    origin = request.headers.get("origin")
-    if (
-        origin is not None
-        and request.method == "OPTIONS"
-        and "access-control-request-method" in request.headers
-    ):
-        return _cors_preflight(request, origin)
-    _step, handler, params, path_known = match_route(request.method, request.path)
-    if handler is None:
-        reply = (
-            inf_detail(405, "Method Not Allowed") if path_known else inf_detail(404, "Not Found")
-        )
-        return _with_cors(request, to_response(reply))
-    call = Call(
-        state=state,
-        authorization=request.headers.get("authorization"),
-        trusted_client=request.headers.get("trustedclient"),
-        query=list(request.query.items()),
-        body=await request.read(),
-        content_type=request.headers.get("content-type"),
-        faults=faults,
-    )
-    result = await handler(call, *params)
-    if isinstance(result, Reply):
-        return _with_cors(request, to_response(result))
-    response = await open_stream(request, dialect="inference", extra_headers=cors_headers(request))
-    await write_events(request, response, state, result, faults)
-    return response
-
-
-def _with_cors(request: web.Request, response: web.Response) -> web.Response:
-    for name, value in cors_headers(request):
-        response.headers[name] = value
-    return response
+def op_auth(name: str) -> Callable[[Call], Awaitable[Reply]]:
+    """The operation of ``/auth/{name}...``: check, providers, refresh, login, callback, trusted."""
+    return functools.partial(_auth_route, name=name)

@@ -25,7 +25,9 @@ __all__ = [
     "inf_json",
     "inf_text500",
     "to_response",
+    "SOMETHING_WENT_WRONG",
     "web_empty",
+    "web_internal_error",
     "web_json",
     "web_text",
 ]
@@ -105,6 +107,15 @@ def web_empty(status: int) -> Reply:
 def web_text(status: int, text: str, *, reason: str | None = None) -> Reply:
     """``res.send(text)`` or Next's ``sendError``: a text body with no content type."""
     return Reply(status, text.encode("utf-8"), None, reason=reason)
+
+
+def web_internal_error() -> Reply:
+    """Next.js ``sendError(res, 500, "Internal Server Error")``: no content type."""
+    return web_text(500, "Internal Server Error")
+
+
+#: The ``message`` of a web message route whose upstream error has no detail.
+SOMETHING_WENT_WRONG = "Something went wrong"
 
 
 def to_response(reply: Reply) -> web.Response:

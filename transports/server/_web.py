@@ -20,22 +20,23 @@ from urllib.parse import parse_qs, unquote
 from aiohttp import web
 
 from ._faults import Fault
-from ._inference import Call, match_route
-from ._inference import status_fault_reply as inf_status_fault_reply
+from ._inference import Call
+from ._inference_routes import match_route
 from ._json import UNDEFINED, js_json
-from ._replies import Reply, to_response, web_empty, web_json, web_text
+from ._replies import (
+    SOMETHING_WENT_WRONG,
+    Reply,
+    to_response,
+    web_empty,
+    web_internal_error,
+    web_json,
+    web_text,
+)
 from ._state import ServerState
 from ._store import Message
 from ._streaming import open_stream, write_events
 
-__all__ = ["WEB_ROUTES", "handle", "status_fault_reply", "web_step"]
-
-_SOMETHING_WENT_WRONG = "Something went wrong"
-
-
-def _internal_error() -> Reply:
-    """Next.js ``sendError(res, 500, "Internal Server Error")``: no content type."""
-    return web_text(500, "Internal Server Error")
+__all__ = ["WEB_ROUTES", "handle", "web_step"]
 
 
 class _UncaughtError(Exception):
@@ -164,8 +165,20 @@ def _message_error(outcome: _Upstream) -> Reply:
         raise _UncaughtError("cannot read properties of null")  # data.detail on null
     detail = data.get("detail") if isinstance(data, dict) else None
     return web_json(
-        {"message": detail if detail is not None else _SOMETHING_WENT_WRONG}, outcome.status
+        {"message": detail if detail is not None else SOMETHING_WENT_WRONG}, outcome.status
     )
+
+
+def _data(outcome: _Upstream) -> Any:
+    """The data of a successful call; axios throws on any other, uncaught by the route."""
+    if not outcome.ok:
+        raise _UncaughtError(f"upstream answered {outcome.status}")
+    return outcome.data
+
+
+def _json_or_400(data: Any) -> Reply:
+    """``data ? res.json(data) : res.status(400).end()``."""
+    return web_json(data) if _truthy(data) else web_empty(400)
 
 
 # -- routes ------------------------------------------------------------------------------
@@ -189,26 +202,16 @@ async def _index(
                 value = _query_value(request, name)
                 if _truthy(value):
                     params.append((name, _js_string(value)))
-            outcome = await _upstream(state, user_id, "GET", "/chats", query=params)
-            if not outcome.ok:
-                raise _UncaughtError("list failed")
-            data = outcome.data
+            data = _data(await _upstream(state, user_id, "GET", "/chats", query=params))
     elif method == "POST":
-        outcome = await _upstream(state, user_id, "POST", "/chats", data="")
-        if not outcome.ok:
-            raise _UncaughtError("create failed")
-        data = outcome.data
+        data = _data(await _upstream(state, user_id, "POST", "/chats", data=""))
     elif method == "DELETE":
         chat_id = _query_value(request, "chat_id")
-        outcome = await _upstream(state, user_id, "DELETE", f"/chats/{_js_string(chat_id)}")
-        if not outcome.ok:
-            raise _UncaughtError("delete failed")
+        _data(await _upstream(state, user_id, "DELETE", f"/chats/{_js_string(chat_id)}"))
         return web_empty(200)
     elif method == "PUT":
         (chat_id,), rest = _destructure(body, "chat_id")
-        outcome = await _upstream(state, user_id, "PUT", f"/chats/{_js_string(chat_id)}", data=rest)
-        if not outcome.ok:
-            raise _UncaughtError("update failed")
+        _data(await _upstream(state, user_id, "PUT", f"/chats/{_js_string(chat_id)}", data=rest))
         return web_empty(200)
     if _truthy(data):
         return web_json(data)
@@ -243,10 +246,8 @@ async def _message(
 ) -> Reply:
     chat_id = _js_string(_query_value(request, "chat_id"))
     message_id = _js_string(_query_value(request, "message_id"))
-    outcome = await _upstream(state, user_id, "GET", f"/chats/{chat_id}/messages/{message_id}")
-    if not outcome.ok:
-        raise _UncaughtError("message failed")
-    return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
+    path = f"/chats/{chat_id}/messages/{message_id}"
+    return _json_or_400(_data(await _upstream(state, user_id, "GET", path)))
 
 
 async def _vote(
@@ -257,10 +258,7 @@ async def _vote(
     if isinstance(score, bool) or not isinstance(score, int | float) or score not in (-1, 0, 1):
         return web_text(400, "Invalid score")
     path = f"/chats/{_js_string(chat_id)}/messages/{_js_string(message_id)}/votes"
-    outcome = await _upstream(state, user_id, "POST", path, data={"score": score})
-    if not outcome.ok:
-        raise _UncaughtError("vote failed")
-    return web_json(outcome.data)
+    return web_json(_data(await _upstream(state, user_id, "POST", path, data={"score": score})))
 
 
 async def _message_eval(
@@ -270,28 +268,20 @@ async def _message_eval(
         body, "chat_id", "message_id", "inferior_message_ids"
     )
     path = f"/chats/{_js_string(chat_id)}/messages/{_js_string(message_id)}/message_evals"
-    outcome = await _upstream(state, user_id, "POST", path, data={"inferior_message_ids": inferior})
-    if not outcome.ok:
-        raise _UncaughtError("message_eval failed")
-    return web_json(outcome.data)
+    data = {"inferior_message_ids": inferior}
+    return web_json(_data(await _upstream(state, user_id, "POST", path, data=data)))
 
 
 async def _models(
     request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
 ) -> Reply:
-    outcome = await _upstream(state, user_id, "GET", "/configs/model_configs")
-    if not outcome.ok:
-        raise _UncaughtError("models failed")
-    return web_json(outcome.data)
+    return web_json(_data(await _upstream(state, user_id, "GET", "/configs/model_configs")))
 
 
 async def _plugins(
     request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
 ) -> Reply:
-    outcome = await _upstream(state, user_id, "GET", "/configs/builtin_plugins")
-    if not outcome.ok:
-        raise _UncaughtError("plugins failed")
-    return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
+    return _json_or_400(_data(await _upstream(state, user_id, "GET", "/configs/builtin_plugins")))
 
 
 async def _plugin_config(
@@ -299,9 +289,7 @@ async def _plugin_config(
 ) -> Reply:
     (plugin,), _ = _destructure(body, "plugin")
     outcome = await _upstream(state, user_id, "POST", "/configs/plugin_config", data=plugin)
-    if not outcome.ok:
-        raise _UncaughtError("plugin_config failed")
-    return web_json(outcome.data) if _truthy(outcome.data) else web_empty(400)
+    return _json_or_400(_data(outcome))
 
 
 _Route = Callable[[web.Request, ServerState, str, Any, list[Fault]], Awaitable[Reply]]
@@ -331,33 +319,6 @@ def web_step(method: str, path: str, query: Any) -> str:
         )
     name = path.rsplit("/", 1)[-1]
     return {"plugins": "plugins", "models": "models"}.get(name, name)
-
-
-def status_fault_reply(step: str, status: int) -> Reply:
-    """What the website sends for an injected status at ``step``.
-
-    prompter/assistant_message wrap the inference detail as ``{"message": ...}``
-    (§1.3 shape 4); elsewhere 500 is Next's plain text, 400/403/404 are empty,
-    and other codes carry their reason phrase as text without a content type.
-    """
-    if step in ("prompter_message", "assistant_message"):
-        upstream = inf_status_fault_reply(step, status)
-        data = _axios_data(upstream.body)
-        detail = data.get("detail") if isinstance(data, dict) else None
-        if status == 500 or detail is None:
-            detail = _SOMETHING_WENT_WRONG
-        return web_json({"message": detail}, status)
-    if status == 500:
-        return _internal_error()
-    if status in (204, 400, 403, 404):
-        return web_empty(status)
-    from http import HTTPStatus
-
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    return web_text(status, phrase)
 
 
 # -- Next.js request handling --------------------------------------------------------------
@@ -416,7 +377,7 @@ async def handle(
             return await _events(request, state, user_id, faults)
         return to_response(await route(request, state, user_id, body, faults))
     except _UncaughtError:
-        return to_response(_internal_error())
+        return to_response(web_internal_error())
 
 
 async def _events(
@@ -427,8 +388,7 @@ async def _events(
     outcome = await _upstream(
         state, user_id, "GET", f"/chats/{chat_id}/messages/{message_id}/events"
     )
-    if not outcome.ok:
-        raise _UncaughtError("events failed")  # axios throws before anything is piped
+    _data(outcome)  # axios throws before anything is piped
     if outcome.stream is None:
         # 204 upstream (finished message): 200 and an empty piped body (§2.5).
         return to_response(web_empty(200))
