@@ -203,6 +203,17 @@ class DictT:
             return _INVALID
 
 
+def _one_of(value: Any, values: tuple[str, ...]) -> bool:
+    try:
+        return value in values
+    except TypeError:
+        return False
+
+
+def _permitted(values: tuple[str, ...]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
 @dataclass(frozen=True, slots=True)
 class EnumT:
     """A ``str`` enum: the value must be one of ``values``."""
@@ -210,16 +221,12 @@ class EnumT:
     values: tuple[str, ...]
 
     def check(self, value: Any, loc: Loc, errors: ErrorList) -> Any:
-        try:
-            if value in self.values:
-                return value
-        except TypeError:
-            pass
-        permitted = ", ".join(repr(v) for v in self.values)
+        if _one_of(value, self.values):
+            return value
         errors.append(
             _error(
                 loc,
-                f"value is not a valid enumeration member; permitted: {permitted}",
+                f"value is not a valid enumeration member; permitted: {_permitted(self.values)}",
                 "type_error.enum",
                 {"enum_values": list(self.values)},
             )
@@ -234,16 +241,12 @@ class LiteralT:
     values: tuple[str, ...]
 
     def check(self, value: Any, loc: Loc, errors: ErrorList) -> Any:
-        try:
-            if value in self.values:
-                return value
-        except TypeError:
-            pass
-        permitted = ", ".join(repr(v) for v in self.values)
+        if _one_of(value, self.values):
+            return value
         errors.append(
             _error(
                 loc,
-                f"unexpected value; permitted: {permitted}",
+                f"unexpected value; permitted: {_permitted(self.values)}",
                 "value_error.const",
                 {"given": value, "permitted": list(self.values)},
             )
