@@ -307,19 +307,23 @@ class SSEDecoder:
             SSELimitError: a line or an event exceeded its limit.
             LocalProtocolError: the decoder was closed or has failed.
         """
-        if self._status is not None:
-            raise LocalProtocolError(self._status)
-        if not data:
+        # _pre is also set once the decoder is unusable, so that the common
+        # call checks one attribute before its work.
+        if self._pre:
+            if self._status is not None:
+                raise LocalProtocolError(self._status)
+            if not data:
+                return []
+            data = self._start(bytes(data) if type(data) is not bytes else data)
+            if not data:
+                return []
+        elif not data:
             return []
-        if type(data) is not bytes:
+        elif type(data) is not bytes:
             data = bytes(data)
         # The events dispatched so far by this call: a limit error carries them.
         events: list[ServerSentEvent] = []
         try:
-            if self._pre:
-                data = self._start(data)
-                if not data:
-                    return []
             # "Parsing an event stream": CRLF, LF and CR each end a line. A CR
             # that ends the chunk ends its line now; the LF that may follow is
             # dropped by _start.
@@ -334,24 +338,30 @@ class SSEDecoder:
                 self._plen = plen
                 if plen > self._plimit:
                     self._check_partial()
-                return []
+                return events
 
             end = last + 1
             tail = len(data) - end
             pieces = self._pieces
             # The complete lines are the unfinished line plus data[:end].
-            complete = self._plen + end
             if pieces:
+                complete = self._plen + end
                 pieces.append(data[:end] if tail else data)
                 buf = b"".join(pieces)
+                if tail:
+                    self._pieces = [data[end:]]
+                    self._plen = tail
+                else:
+                    self._pieces = []
+                    self._plen = 0
             else:
-                buf = data[:end] if tail else data
-            if tail:
-                self._pieces = [data[end:]]
-                self._plen = tail
-            else:
-                self._pieces = []
-                self._plen = 0
+                complete = end
+                if tail:
+                    buf = data[:end]
+                    pieces.append(data[end:])
+                    self._plen = tail
+                else:
+                    buf = data
             del data, pieces
 
             too_long = False
@@ -362,36 +372,59 @@ class SSEDecoder:
                     # Interpret the lines before the first long one, then fail:
                     # the error is then the same whatever the chunking.
                     first = next(i for i, line in enumerate(lines_b) if len(line) > self._max_line)
-                    buf = buf[: sum(map(len, lines_b[:first])) + first]
+                    complete = sum(map(len, lines_b[:first])) + first
+                    buf = buf[:complete]
                     too_long = True
                 del lines_b
 
             # Decoding complete lines only is exact (see the module docstring).
             # Only this frame holds the text, so that a huge line is never held
             # three times over.
-            try:
-                text = buf.decode()  # strict is faster, and valid UTF-8 is the rule
-            except UnicodeDecodeError:
-                text = buf.decode("utf-8", "replace")
-            del buf
-            if self._clean and text.find("\n") == len(text) - 2 and text.startswith("data: "):
+            if self._clean and buf.find(b"\n") == complete - 2 and buf.startswith(b"data: "):
                 # One whole event of one data line (its only LFs are the last
-                # two characters): the shape of every Open Assistant event, and
-                # of most reads of a live stream.
-                value = text[6:-2]
-                del text
+                # two bytes): the shape of every Open Assistant event, and of
+                # most reads of a live stream. The cut is at ASCII bytes, so
+                # decoding the value alone is exact.
+                value_b = buf[6:-2]
+                del buf
+                try:
+                    value = value_b.decode()  # strict is faster, and valid UTF-8 is the rule
+                except UnicodeDecodeError:
+                    value = value_b.decode("utf-8", "replace")
+                del value_b
                 if len(value) > self._max_event:
                     self._event_too_big()
-                events.append(_tuple_new(ServerSentEvent, ("message", value, self._last_id, None)))
+                events = [_tuple_new(ServerSentEvent, ("message", value, self._last_id, None))]
             else:
-                if len(text) >= _FAST_PATH_MIN and not (
-                    self._event != "message" or self._block_retry is not None
-                ):
+                try:
+                    text = buf.decode()
+                except UnicodeDecodeError:
+                    text = buf.decode("utf-8", "replace")
+                del buf
+                size = len(text)
+                if size < _FAST_PATH_MIN:
+                    if (
+                        self._clean
+                        and text.endswith("\n\n")
+                        and text.startswith("data: ")
+                        and size <= self._max_event
+                    ):
+                        # A few whole events of one data line each (a short
+                        # read of a live stream): every LF is in a "\n\ndata: "
+                        # separator or the final two when the counts agree.
+                        datas = text[6:-2].split("\n\ndata: ")
+                        if text.count("\n") == 2 * len(datas):
+                            text = ""
+                            last_id = self._last_id
+                            for value in datas:
+                                events.append(
+                                    _tuple_new(ServerSentEvent, ("message", value, last_id, None))
+                                )
+                elif not (self._event != "message" or self._block_retry is not None):
                     box = [text]
                     del text
                     text = "" if self._blocks(box, events) else box.pop()
                 if text:
-                    size = len(text)
                     lines = text.split("\n")
                     del text
                     lines.pop()  # the empty string after the final LF
@@ -401,6 +434,7 @@ class SSEDecoder:
                 self._check_partial(too_long)
         except BaseException as exc:
             self._status = "the SSE decoder failed on earlier input and cannot be used"
+            self._pre = True
             if isinstance(exc, SSELimitError):
                 # Nothing is lost: the events before the offending line go with the error.
                 exc.events = tuple(events)
@@ -424,6 +458,7 @@ class SSEDecoder:
         if self._status is not None:
             raise LocalProtocolError(self._status)
         self._status = "the SSE decoder is closed"
+        self._pre = True
         self._pieces = []
         self._plen = 0
         self._data = []
