@@ -33,6 +33,19 @@ SEQUENCES = {
     "whole-event-after-id": [b"id: 1\n", b"data: b\n\n"],
     "bom-then-fast-path": [b"\xef\xbb\xbf" + PAD * 3],
     "data-line-guard-not-data": [b"dat", b"x" * 5000, b"\n\n"],
+    # The same states left by a read of two lines rather than one.
+    "interpreted-open-block-then-blank-and-single-lines": [b": c\ndata: a\n", b"\n" + PAD * 2],
+    "interpreted-open-block-then-blank-and-multi-lines": [
+        b": c\ndata: a\n",
+        b"\ndata: b\ndata: c\n\n" + PAD,
+    ],
+    "interpreted-open-block-then-blank-and-one-open-line": [
+        b": c\ndata: a\n",
+        b"\n" + PAD[:-1],
+        b"\n",
+    ],
+    "interpreted-id-then-blank-line": [b": c\nid: 5\n", b"\n" + PAD],
+    "interpreted-id-then-data": [b": c\nid: 5\n", PAD * 2],
 }
 
 

@@ -176,3 +176,21 @@ def test_limit_error_loses_no_event(
     bytewise = [body[i : i + 1] for i in range(len(body))]
     assert decode_lossless(bytewise, max_line, max_event) == outcome
     assert decode_lossless(data.draw(chunkings(body)), max_line, max_event) == outcome
+
+
+@SETTINGS
+@given(st.data())
+def test_state_after_every_feed_is_that_of_the_lines_fed(data: st.DataObject) -> None:
+    # After each feed(), the events returned so far, last_event_id and retry
+    # are what the spec gives for the bytes fed so far (complete lines only).
+    body = data.draw(any_bytes)
+    decoder = SSEDecoder()
+    events: list[ServerSentEvent] = []
+    fed = b""
+    for chunk in data.draw(chunkings(body)):
+        events += decoder.feed(chunk)
+        fed += chunk
+        reference = parse(fed)
+        assert events == reference.events
+        assert decoder.last_event_id == reference.last_event_id
+        assert decoder.retry == reference.retry
