@@ -425,10 +425,11 @@ class SSEDecoder:
                     del text
                     text = "" if self._blocks(box, events) else box.pop()
                 if text:
+                    nul = "\0" in text  # one scan, rather than one per id line
                     lines = text.split("\n")
                     del text
                     lines.pop()  # the empty string after the final LF
-                    self._lines(lines, events, size)
+                    self._lines(lines, events, size, nul)
                     del lines
             if too_long or tail > self._plimit:
                 self._check_partial(too_long)
@@ -608,10 +609,11 @@ class SSEDecoder:
             events += _make_events(datas, self._last_id)
         return True
 
-    def _lines(self, lines: list[str], events: list[ServerSentEvent], size: int) -> None:
+    def _lines(self, lines: list[str], events: list[ServerSentEvent], size: int, nul: bool) -> None:
         """Interpret complete lines one by one ("Interpreting an event stream").
 
-        ``size`` is the length of the text the lines came from.
+        ``size`` is the length of the text the lines came from, ``nul``
+        whether it holds a U+0000 (an ``id`` value with one is ignored).
         """
         # The data lines of the block: None, one str, or (multi) a list of
         # several. Typed Any: mypy cannot follow the flag.
@@ -652,7 +654,7 @@ class SSEDecoder:
                 if value is line:
                     value = line.removeprefix("id: ")
                     if value is not line:
-                        if "\0" not in value:
+                        if not nul or "\0" not in value:
                             id_buf = value
                         continue
                     value = line.removeprefix("event: ")
