@@ -322,7 +322,8 @@ class SSEDecoder:
         elif type(data) is not bytes:
             data = bytes(data)
         # The events dispatched so far by this call: a limit error carries them.
-        events: list[ServerSentEvent] = []
+        # (A list from the first event on; the empty tuple costs nothing.)
+        events: Any = ()
         try:
             # "Parsing an event stream": CRLF, LF and CR each end a line. A CR
             # that ends the chunk ends its line now; the LF that may follow is
@@ -338,7 +339,7 @@ class SSEDecoder:
                 self._plen = plen
                 if plen > self._plimit:
                     self._check_partial()
-                return events
+                return []
 
             end = last + 1
             tail = len(data) - end
@@ -396,6 +397,7 @@ class SSEDecoder:
                     self._event_too_big()
                 events = [_tuple_new(ServerSentEvent, ("message", value, self._last_id, None))]
             else:
+                events = []
                 try:
                     text = buf.decode()
                 except UnicodeDecodeError:
