@@ -322,8 +322,9 @@ class SSEDecoder:
         elif type(data) is not bytes:
             data = bytes(data)
         # The events dispatched so far by this call: a limit error carries them.
-        # (A list from the first event on; the empty tuple costs nothing.)
-        events: Any = ()
+        # The empty tuple costs nothing to bind; every path that returns
+        # events binds a list first, so it is typed as the list it becomes.
+        events: list[ServerSentEvent] = ()  # type: ignore[assignment]
         try:
             # "Parsing an event stream": CRLF, LF and CR each end a line. A CR
             # that ends the chunk ends its line now; the LF that may follow is
