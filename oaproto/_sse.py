@@ -21,11 +21,12 @@ How it stays exact and fast (the why behind the code below):
   once, when its line end arrives; nothing buffered is ever scanned twice.
 * Three paths, cheapest first. A chunk holding exactly one event of one
   ``data: `` line (what a live Open Assistant stream delivers per read) is
-  recognised with two string calls. Text made only of ``data: `` lines and
-  single blank lines (a burst of such events, or multi-line data) is proved to
-  have that shape by counting line ends, cut into events with one
-  ``str.split``, and the events are built by C-level ``map`` calls. Anything
-  else goes through a plain loop over the lines.
+  recognised with two calls on its bytes, a short text of a few such events
+  by one split and one count of its line ends. Text made only of ``data: ``
+  lines and single blank lines (a burst of such events, or multi-line data)
+  is proved to have that shape by counting line ends, cut into events with
+  one ``str.split``, and the events are built by C-level ``map`` calls.
+  Anything else goes through a plain loop over the lines.
 """
 
 from __future__ import annotations
