@@ -261,16 +261,19 @@ class ChatAPI:
             "parent_id": None if parent_id is None else _require_id("parent_id", parent_id),
             "content": _require_str("content", content),
         }
+        return self._model_call(
+            self._post_to_chat("prompter_message", chat_id, body), Message.from_json
+        )
+
+    def _post_to_chat(self, route: str, chat_id: str, body: dict[str, Any]) -> HttpRequest:
+        # The web API takes the chat id in the body (§1.2), the inference
+        # server in the path (§3.2); the rest of the body is the same.
         if self._web:
-            request = self._request(
-                "POST",
-                "/api/chat/prompter_message",
-                json_body={"chat_id": chat_id, **body},
+            return self._request(
+                "POST", f"/api/chat/{route}", json_body={"chat_id": chat_id, **body}
             )
-        else:
-            path = f"/chats/{quote_segment(chat_id)}/prompter_message"
-            request = self._request("POST", path, json_body=body)
-        return self._model_call(request, Message.from_json)
+        path = f"/chats/{quote_segment(chat_id)}/{route}"
+        return self._request("POST", path, json_body=body)
 
     def request_assistant_message(
         self,
@@ -325,16 +328,9 @@ class ChatAPI:
         body.update(
             {key: value for key, value in optional.items() if _optional_str(key, value) is not None}
         )
-        if self._web:
-            request = self._request(
-                "POST",
-                "/api/chat/assistant_message",
-                json_body={"chat_id": chat_id, **body},
-            )
-        else:
-            path = f"/chats/{quote_segment(chat_id)}/assistant_message"
-            request = self._request("POST", path, json_body=body)
-        return self._model_call(request, Message.from_json)
+        return self._model_call(
+            self._post_to_chat("assistant_message", chat_id, body), Message.from_json
+        )
 
     def stream_events(self, chat_id: str, message_id: str) -> HttpRequest:
         """The request that opens an assistant message's event stream (§2).
