@@ -33,6 +33,19 @@ _BODY_PREVIEW = 200
 class OAProtoError(Exception):
     """Base class of every error raised by oaproto."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take keyword-only arguments that ``args`` does not hold, so
+        # the default pickling (``cls(*args)``) would fail; errors must survive
+        # multiprocessing and test runners that ship them between processes.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[OAProtoError], args: tuple[Any, ...], state: dict[str, Any]) -> OAProtoError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ProtocolError(OAProtoError):
     """The protocol was violated, by the caller (local) or by the server (remote)."""

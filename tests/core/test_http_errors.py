@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 import pytest
 
@@ -178,3 +179,22 @@ def test_reply_error() -> None:
         "",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SSELimitError("max_line_size", 10),
+        IncompleteReplyError("cut off", partial_text="ab", message_id="m1"),
+        ReplyError("Timeout", state="timeout", partial_text="a", message_id="m1"),
+        BusyError(503, body=b'{"message":"busy"}', detail="busy", method="POST", url="u"),
+        LocalProtocolError("misuse"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_errors_survive_pickling_with_their_attributes(error: OAProtoError) -> None:
+    error.add_note("a note")
+    restored = pickle.loads(pickle.dumps(error))
+    assert type(restored) is type(error)
+    assert str(restored) == str(error)
+    assert restored.__dict__ == error.__dict__
