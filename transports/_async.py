@@ -39,7 +39,7 @@ from oaproto import (
 
 from ._bounded_async import close_bounded, next_chunk, send_bounded
 from ._protocols import AsyncTransport
-from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT
+from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT, cleanup_failure_noted_on
 
 __all__ = ["AsyncChatClient", "AsyncReplyStream"]
 
@@ -103,13 +103,8 @@ class AsyncChatClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
+        with cleanup_failure_noted_on(exc):
             await self.close()
-        except Exception as failure:
-            if exc is None:
-                raise
-            # Never replace the exception that ended the block: it says why.
-            exc.add_note(_cleanup_note(failure))
 
     async def close(self) -> None:
         """Close an open reply stream, then delete the chat if this client created it.
@@ -227,13 +222,8 @@ class AsyncReplyStream:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        try:
+        with cleanup_failure_noted_on(exc):
             await self._close()
-        except Exception as failure:
-            if exc is None:
-                raise
-            # Never replace the exception that ended the block: it says why.
-            exc.add_note(_cleanup_note(failure))
 
     async def _close(self) -> None:
         client = self._client
@@ -335,7 +325,3 @@ class AsyncReplyStream:
 
 def _seconds(timeout: float | None) -> float:
     return math.inf if timeout is None else timeout
-
-
-def _cleanup_note(failure: Exception) -> str:
-    return f"oaproto cleanup failed too: {type(failure).__name__}: {failure}"

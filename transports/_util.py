@@ -50,6 +50,21 @@ def _candidates(exc: BaseException) -> tuple[BaseException, ...]:
 
 
 @contextmanager
+def cleanup_failure_noted_on(exc: BaseException | None) -> Iterator[None]:
+    """Let a cleanup failure propagate, unless ``exc`` is already ending the block.
+
+    Then the failure becomes a note on ``exc`` instead: the exception that
+    ended the block says why, and must never be replaced by its cleanup's.
+    """
+    try:
+        yield
+    except Exception as failure:
+        if exc is None:
+            raise
+        exc.add_note(f"oaproto cleanup failed too: {type(failure).__name__}: {failure}")
+
+
+@contextmanager
 def map_exceptions(mapping: ExceptionMap) -> Iterator[None]:
     """Re-raise library exceptions as oaproto transport errors, ``from`` the original.
 

@@ -8,8 +8,9 @@ import logging
 from typing import Any
 
 import pytest
-from srv_api import ServerConfig, ThreadedServer
 from srv_raw import expect_head, json_head, request
+
+from oaproto.transports.server import ServerConfig, ThreadedServer
 
 SECURE = "__Secure-next-auth.session-token"
 DEV = "next-auth.session-token"
@@ -194,7 +195,7 @@ def test_open_mode_accepts_anything_as_one_user(oa_server: ThreadedServer) -> No
 
 
 def test_open_mode_warns_at_start(caplog: pytest.LogCaptureFixture) -> None:
-    from srv_api import run_in_thread
+    from oaproto.transports.server import run_in_thread
 
     with caplog.at_level(logging.WARNING, logger="oaproto.server"), run_in_thread():
         pass

@@ -8,7 +8,8 @@ from typing import Any
 
 import h11
 import pytest
-from srv_api import ThreadedServer
+
+from oaproto.transports.server import ThreadedServer
 
 CHATS = 200
 WORDS = 40

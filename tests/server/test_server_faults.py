@@ -9,16 +9,6 @@ import time
 from typing import Any
 
 import pytest
-from srv_api import (
-    INVALID_JSON_FRAME,
-    MALFORMED_SSE_FRAME,
-    UNKNOWN_EVENT_FRAME,
-    Fault,
-    FaultKind,
-    FaultRule,
-    FaultSpecError,
-    ThreadedServer,
-)
 from srv_raw import (
     Connection,
     RawResponse,
@@ -32,6 +22,17 @@ from srv_raw import (
     read_stream,
     request,
     stream,
+)
+
+from oaproto.transports.server import (
+    INVALID_JSON_FRAME,
+    MALFORMED_SSE_FRAME,
+    UNKNOWN_EVENT_FRAME,
+    Fault,
+    FaultKind,
+    FaultRule,
+    FaultSpecError,
+    ThreadedServer,
 )
 
 STREAMING = {"pending_interval": 5.0, "token_delay": 0.002}

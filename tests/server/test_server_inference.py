@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import pytest
-from srv_api import ThreadedServer
 from srv_raw import (
     conversation,
     events_path,
@@ -20,6 +19,7 @@ from srv_raw import (
 )
 
 from oaproto._sampling import MODEL_CONFIGS
+from oaproto.transports.server import ThreadedServer
 
 TEXT_500 = b"Internal Server Error"
 TEXT_500_HEAD = [("content-length", "21"), ("content-type", "text/plain; charset=utf-8")]

@@ -10,14 +10,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from srv_api import (
-    GenerationRequest,
-    ReferenceServer,
-    ServerConfig,
-    SyncServer,
-    ThreadedServer,
-    run_in_thread,
-)
 from srv_raw import (
     RawResponse,
     conversation,
@@ -27,6 +19,15 @@ from srv_raw import (
     read_stream,
     request,
     stream,
+)
+
+from oaproto.transports.server import (
+    GenerationRequest,
+    ReferenceServer,
+    ServerConfig,
+    SyncServer,
+    ThreadedServer,
+    run_in_thread,
 )
 
 

@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import pytest
-from srv_api import ThreadedServer
 from srv_raw import (
     RawResponse,
     assistant,
@@ -23,6 +22,8 @@ from srv_raw import (
     request,
     stream,
 )
+
+from oaproto.transports.server import ThreadedServer
 
 SSE_HEAD = (
     b"HTTP/1.1 200 OK\r\n"

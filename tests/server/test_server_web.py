@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from srv_api import ThreadedServer
 from srv_raw import RawResponse, expect_head, json_head, read_stream, request
+
+from oaproto.transports.server import ThreadedServer
 
 WEB_JSON = "application/json; charset=utf-8"
 COOKIE = "__Secure-next-auth.session-token"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from transport_api import ThreadedServer, run_in_thread
 from transport_harness import ADAPTERS, SERVER_DEFAULTS, Harness
+
+from oaproto.transports.server import ThreadedServer, run_in_thread
 
 
 @pytest.fixture

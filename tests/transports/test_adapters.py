@@ -8,10 +8,11 @@ import sys
 from typing import Any
 
 import pytest
-from transport_api import StreamResponse, ThreadedServer
 from transport_harness import ADAPTERS, make_transport
 
 from oaproto import HttpRequest
+from oaproto.transports import StreamResponse
+from oaproto.transports.server import ThreadedServer
 
 LIBRARIES = ("asyncio", "aiohttp", "httpx", "requests", "h11", "anyio", "trio", "urllib3")
 

@@ -14,10 +14,11 @@ from typing import Any
 
 import anyio
 import pytest
-from transport_api import AsyncChatClient, ThreadedServer
 from transport_harness import TOKEN, make_transport
 
 from oaproto import ClientConfig, Dialect, TransportTimeoutError
+from oaproto.transports import AsyncChatClient
+from oaproto.transports.server import ThreadedServer
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from transport_api import ECHO_MODEL_NAME, ThreadedServer
 from transport_harness import Harness
 
 from oaproto import (
@@ -31,6 +30,7 @@ from oaproto import (
     TransportTimeoutError,
     ValidationError,
 )
+from oaproto.transports.server import ECHO_MODEL_NAME, ThreadedServer
 
 DIALECTS = [Dialect.INFERENCE, Dialect.WEB]
 

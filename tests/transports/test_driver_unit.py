@@ -17,7 +17,6 @@ from typing import Any
 
 import anyio
 import pytest
-from transport_api import AsyncChatClient, AsyncStreamResponse, ChatClient, StreamResponse
 
 from oaproto import (
     ClientConfig,
@@ -30,6 +29,7 @@ from oaproto import (
     TransportError,
     TransportTimeoutError,
 )
+from oaproto.transports import AsyncChatClient, AsyncStreamResponse, ChatClient, StreamResponse
 
 CONFIG = ClientConfig(base_url="http://oa.test", dialect=Dialect.INFERENCE, token="t")
 NOW = "2023-08-28T12:00:00.123456"

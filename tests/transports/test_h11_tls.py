@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from transport_api import H11Transport
 
 from oaproto import HttpRequest, TransportError
+from oaproto.transports.h11_anyio import H11Transport
 
 pytestmark = pytest.mark.anyio
 

@@ -11,18 +11,14 @@ import logging
 from typing import Any
 
 import pytest
-from transport_api import (
-    AiohttpTransport,
-    AsyncHttpxTransport,
-    ChatClient,
-    HttpxTransport,
-    RequestsTransport,
-    map_exceptions,
-    scrub,
-)
 from transport_harness import TOKEN, Harness, make_transport
 
 from oaproto import ClientConfig, Dialect, OAProtoError, TransportError
+from oaproto.transports import ChatClient
+from oaproto.transports._util import map_exceptions, scrub
+from oaproto.transports.aiohttp import AiohttpTransport
+from oaproto.transports.httpx import AsyncHttpxTransport, HttpxTransport
+from oaproto.transports.requests import RequestsTransport
 
 PROXY_PASSWORD = "pr0xy-pa55w0rd-9d2e"
 

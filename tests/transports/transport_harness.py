@@ -15,19 +15,14 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import anyio.from_thread
-from transport_api import (
-    AiohttpTransport,
-    AsyncChatClient,
-    AsyncHttpxTransport,
-    AsyncReplyStream,
-    ChatClient,
-    H11Transport,
-    HttpxTransport,
-    RequestsTransport,
-    ThreadedServer,
-)
 
 from oaproto import ClientConfig, Dialect, StreamEvent
+from oaproto.transports import AsyncChatClient, AsyncReplyStream, ChatClient
+from oaproto.transports.aiohttp import AiohttpTransport
+from oaproto.transports.h11_anyio import H11Transport
+from oaproto.transports.httpx import AsyncHttpxTransport, HttpxTransport
+from oaproto.transports.requests import RequestsTransport
+from oaproto.transports.server import ThreadedServer
 
 #: The only credential the test server accepts; it must never leak anywhere.
 TOKEN = "tok-5ecret-d0-not-leak-8c1f"
