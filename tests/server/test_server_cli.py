@@ -8,7 +8,6 @@ import selectors
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -97,7 +96,6 @@ def test_serve_rejects_bad_options() -> None:
 
 def test_serve_port_in_use_fails_cleanly() -> None:
     with serve() as (_, port):
-        start = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-c", SERVE, "serve", "--port", str(port)],
             capture_output=True,
@@ -105,6 +103,5 @@ def test_serve_port_in_use_fails_cleanly() -> None:
             timeout=30,
             check=False,
         )
-        assert time.monotonic() - start < 30
     assert result.returncode == 1
     assert "oaproto serve:" in result.stderr

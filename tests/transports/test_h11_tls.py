@@ -1,20 +1,18 @@
 """``H11Transport`` over TLS (anyio's TLS streams), on asyncio and trio.
 
 The reference server speaks plain http, so a tiny aiohttp app serves https
-here, with a throwaway self-signed certificate made by ``openssl``.
+here, with a throwaway certificate authority made in memory by ``trustme``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import trustme
 from aiohttp import web
 
 from oaproto import HttpRequest, TransportError
@@ -30,26 +28,12 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
-    directory = tmp_path_factory.mktemp("tls")
-    key, cert = str(directory / "key.pem"), str(directory / "cert.pem")
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-            *("-keyout", key, "-out", cert, "-subj", "/CN=localhost"),
-            *("-addext", "subjectAltName=IP:127.0.0.1"),
-        ],
-        capture_output=True,
-        timeout=60,
-        check=True,
-    )
-    return directory
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
 
 
 @pytest.fixture(scope="module")
-def https_url(certificate: Path) -> Iterator[str]:
+def https_url(certificate_authority: trustme.CA) -> Iterator[str]:
     async def hello(request: web.Request) -> web.Response:
         return web.Response(text="hello over tls")
 
@@ -59,7 +43,7 @@ def https_url(certificate: Path) -> Iterator[str]:
     runner = web.AppRunner(app)
     loop.run_until_complete(runner.setup())
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(certificate / "cert.pem", certificate / "key.pem")
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(context)
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
     loop.run_until_complete(site.start())
     port = runner.addresses[0][1]
@@ -74,8 +58,11 @@ def https_url(certificate: Path) -> Iterator[str]:
         loop.close()
 
 
-async def test_https_with_a_trusted_certificate(certificate: Path, https_url: str) -> None:
-    context = ssl.create_default_context(cafile=certificate / "cert.pem")
+async def test_https_with_a_trusted_certificate(
+    certificate_authority: trustme.CA, https_url: str
+) -> None:
+    context = ssl.create_default_context()
+    certificate_authority.configure_trust(context)
     response = await H11Transport(ssl_context=context).send(
         HttpRequest(method="GET", url=https_url)
     )
