@@ -737,3 +737,19 @@ def test_cors(oa_server: ThreadedServer) -> None:
     simple = request(port, "GET", "/chats", headers=[("origin", "https://example.org")])
     assert simple.header("access-control-allow-origin") == "*"
     assert simple.header("access-control-allow-credentials") == "true"
+
+
+def test_nan_and_infinity_constants_are_jsondecode_422s(oa_server: ThreadedServer) -> None:
+    # Python's json accepts them; echoing them back would be invalid JSON.
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        response = request(
+            oa_server.port,
+            "POST",
+            "/chats",
+            body=b'{"x": ' + constant + b"}",
+            headers=[("content-type", "application/json")],
+        )
+        assert response.status == 422
+        (detail,) = json.loads(response.body)["detail"]
+        assert detail["type"] == "value_error.jsondecode"
+        assert constant.decode().lstrip("-") in detail["msg"]

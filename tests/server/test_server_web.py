@@ -445,3 +445,31 @@ def test_body_is_parsed_before_auth_then_403_empty(oa_server: ThreadedServer) ->
         expect_empty(request(port, method, path, headers=[("cookie", f"{COOKIE}=bad")]), 403)
     ok = request(port, "POST", "/api/chat", headers=[("cookie", f"{COOKIE}=good")])
     assert ok.status == 200
+
+
+@pytest.mark.parametrize(
+    "chat_id",
+    [None, 123, [1, None, 2], True],
+    ids=["missing", "number", "array", "boolean"],
+)
+def test_a_non_string_chat_id_is_formatted_into_the_path_and_not_found(
+    oa_server: ThreadedServer, chat_id: Any
+) -> None:
+    # The website writes `${chat_id}` into the upstream path (§1.2): a
+    # missing id becomes the segment "undefined"; no such chat exists, and
+    # the route answers the catch-all 500 (§1.4).
+    body: dict[str, Any] = {"parent_id": None, "content": "hi"}
+    if chat_id is not None:
+        body["chat_id"] = chat_id
+    response = request(oa_server.port, "POST", "/api/chat/prompter_message", json_body=body)
+    expect_json(response, 500, b'{"message":"Something went wrong"}')
+
+
+def test_a_chat_id_node_cannot_put_in_a_path_is_the_routes_empty_500(
+    oa_server: ThreadedServer,
+) -> None:
+    # An object formats as "[object Object]": Node rejects the space in the
+    # path with a TypeError, which the route's own catch answers (§1.3).
+    body = {"chat_id": {"a": 1}, "parent_id": None, "content": "hi"}
+    response = request(oa_server.port, "POST", "/api/chat/prompter_message", json_body=body)
+    expect_empty(response, 500)

@@ -222,18 +222,21 @@ def _message_route(kind: str) -> _Route:
     async def route(
         request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
     ) -> Reply:
+        # The whole handler runs inside the route's try (§1.4): a non-axios
+        # error (null body, a chat id that makes Node reject the path) is
+        # caught there and answered with an empty 500, not Next's text 500.
         try:
             (chat_id,), rest = _destructure(body, "chat_id")
+            outcome = await _upstream(
+                state,
+                user_id,
+                "POST",
+                f"/chats/{_js_string(chat_id)}/{kind}",
+                data=rest,
+                faults=faults,
+            )
         except _UncaughtError:
-            return web_empty(500)  # a non-axios error inside the try: empty 500
-        outcome = await _upstream(
-            state,
-            user_id,
-            "POST",
-            f"/chats/{_js_string(chat_id)}/{kind}",
-            data=rest,
-            faults=faults,
-        )
+            return web_empty(500)
         if outcome.ok:
             return web_json(outcome.data)
         return _message_error(outcome)
