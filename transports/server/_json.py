@@ -19,6 +19,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from oaproto._config import encode_json
+
 __all__ = ["UNDEFINED", "BodyJSONError", "inference_json", "js_json", "loads", "sse_json"]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -77,7 +79,8 @@ def inference_json(obj: Any) -> bytes:
         UnicodeEncodeError: a string holds a lone surrogate (FastAPI fails the
             same way, which becomes a plain 500).
     """
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # The compact UTF-8 JSON the client core sends is exactly FastAPI's.
+    return encode_json(obj)
 
 
 def sse_json(obj: Any) -> str:
