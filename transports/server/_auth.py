@@ -17,15 +17,17 @@ import time
 from collections.abc import Mapping
 from urllib.parse import unquote
 
+from oaproto import DEV_COOKIE_NAME, SECURE_COOKIE_NAME
+
 from ._config import DEFAULT_USER_ID, ServerConfig
 from ._replies import ReplyError, inf_detail, inf_text500
 
 __all__ = ["DEV_COOKIE", "SECURE_COOKIE", "Auth", "parse_cookies", "session_token"]
 
-#: next-auth's cookie name behind https (production, §6).
-SECURE_COOKIE = "__Secure-next-auth.session-token"
-#: next-auth's cookie name behind plain http.
-DEV_COOKIE = "next-auth.session-token"
+# next-auth's cookie names behind https (production) and plain http (§6):
+# the same names the client core sends.
+SECURE_COOKIE = SECURE_COOKIE_NAME
+DEV_COOKIE = DEV_COOKIE_NAME
 
 
 def parse_cookies(header_values: list[str]) -> dict[str, str]:
