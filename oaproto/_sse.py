@@ -152,6 +152,9 @@ _BOM: Final = b"\xef\xbb\xbf"
 _MAX_RETRY_DIGITS: Final = 4300
 # A limit of None is stored as a number no length can reach.
 _UNLIMITED: Final = 1 << 62
+# The longest unfinished line grown by concatenation; a longer one is held as
+# pieces. Copying up to this many bytes costs less than a list append.
+_CONCAT_MAX: Final = 512
 # Below this many characters of complete lines, the per-line loop beats the fast
 # path's fixed cost (measured with benchmarks/bench_sse.py, 1-64 byte chunks).
 _FAST_PATH_MIN: Final = 128
@@ -232,12 +235,15 @@ class SSEDecoder:
         "_last_id",
         "_max_event",
         "_max_line",
+        "_part",
         "_pieces",
         "_plen",
         "_plimit",
         "_pre",
         "_retry",
+        "_room",
         "_skip_lf",
+        "_small",
         "_status",
     )
 
@@ -262,13 +268,23 @@ class SSEDecoder:
         # "data: " is 6 bytes and every character needs at most 4 more.
         self._guard = 4 * self._max_event + 6 if max_event_size is not None else _UNLIMITED
         self._plimit = min(self._max_line, self._guard)
+        # Complete lines of at most this many bytes hold no line and no event
+        # data (characters never outnumber bytes) that breaks a limit.
+        self._small = min(self._max_line, self._max_event)
         # The stream start may still be a BOM: the bytes seen so far (a proper
         # prefix of it), or None once decided.
         self._head: bytes | None = b""
         self._skip_lf = False  # the last chunk ended with CR
-        self._pre = True  # either of the two above needs handling
-        self._pieces: list[bytes] = []  # the unfinished line
-        self._plen = 0  # its length in bytes
+        # The unfinished line: its bytes while it is short (concatenation is
+        # the cheapest way to grow a short line), then, once longer than
+        # _room, a list of pieces with their total length (so that a long
+        # line fed in small chunks is copied once, when it is complete).
+        self._part = b""
+        self._room = min(_CONCAT_MAX, self._plimit)
+        self._pieces: list[bytes] = []
+        self._plen = 0
+        # feed() must go the slow way: a BOM or LF to drop, pieces held, or unusable.
+        self._pre = True
         # The block being interpreted: its data lines, the event type buffer,
         # its retry, and the last event ID buffer. _dsize counts the data with
         # one LF per line, over the first _dcount lines.
@@ -308,65 +324,72 @@ class SSEDecoder:
             SSELimitError: a line or an event exceeded its limit.
             LocalProtocolError: the decoder was closed or has failed.
         """
-        # _pre is also set once the decoder is unusable, so that the common
-        # call checks one attribute before its work.
-        if self._pre:
-            if self._status is not None:
-                raise LocalProtocolError(self._status)
-            if not data:
-                return []
-            data = self._start(bytes(data) if type(data) is not bytes else data)
-            if not data:
-                return []
-        elif not data:
-            return []
-        elif type(data) is not bytes:
-            data = bytes(data)
         # The events dispatched so far by this call: a limit error carries them.
         # The empty tuple costs nothing to bind; every path that returns
         # events binds a list first, so it is typed as the list it becomes.
         events: list[ServerSentEvent] = ()  # type: ignore[assignment]
         try:
+            # One attribute covers every rare case, so that the common call
+            # checks it alone before its work.
+            if self._pre:
+                data = self._prepare(data)
+                if not data:
+                    return []
+            elif type(data) is not bytes:
+                data = bytes(data)
             # "Parsing an event stream": CRLF, LF and CR each end a line. A CR
             # that ends the chunk ends its line now; the LF that may follow is
-            # dropped by _start.
+            # dropped by _prepare.
             if 13 in data:  # an int: much faster than b"\r" for bytes.__contains__
                 if data[-1] == 13:
                     self._skip_lf = self._pre = True
                 data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
             last = data.rfind(b"\n")
             if last < 0:
-                self._pieces.append(data)
-                plen = self._plen + len(data)
-                self._plen = plen
-                if plen > self._plimit:
-                    self._check_partial()
+                # b"" included: adding it returns the same object.
+                part = self._part + data
+                self._part = part
+                if len(part) > self._room:
+                    self._spill()
                 return []
 
+            # The complete lines are the unfinished line, then data[:end].
             end = last + 1
-            tail = len(data) - end
-            pieces = self._pieces
-            # The complete lines are the unfinished line plus data[:end].
-            if pieces:
-                complete = self._plen + end
-                pieces.append(data[:end] if tail else data)
-                buf = b"".join(pieces)
-                if tail:
-                    self._pieces = [data[end:]]
-                    self._plen = tail
-                else:
-                    self._pieces = []
-                    self._plen = 0
-            else:
-                complete = end
-                if tail:
-                    buf = data[:end]
-                    pieces.append(data[end:])
-                    self._plen = tail
-                else:
-                    buf = data
-            del data, pieces
+            part = self._part
+            self._part = tail = data[end:]
+            complete = len(part) + end
+            # buf holds them and this chunk's tail: one copy fewer than
+            # cutting the tail off first, which only the slower paths need.
+            buf = part + data
+            del data, part
+            if (
+                complete <= self._small
+                and self._clean
+                and buf.find(b"\n") == complete - 2
+                and buf.startswith(b"data: ")
+            ):
+                # One whole event of one data line (its only LFs are the last
+                # two bytes of the complete lines), within both limits: the
+                # shape of every Open Assistant event, and of most reads of a
+                # live stream. The cut is at ASCII bytes, so decoding the value
+                # alone is exact.
+                value_b = buf[6 : complete - 2]
+                # Only this frame holds the bytes, so that a huge line is never
+                # held three times over.
+                del buf
+                try:
+                    value = value_b.decode()  # strict is faster, and valid UTF-8 is the rule
+                except UnicodeDecodeError:
+                    value = value_b.decode("utf-8", "replace")
+                del value_b
+                events = [_tuple_new(ServerSentEvent, ("message", value, self._last_id, None))]
+                if len(tail) > self._room:
+                    self._spill()
+                return events
 
+            if tail:
+                buf = buf[:complete]
+            del tail
             too_long = False
             if complete > self._max_line:
                 # Only a buffer longer than the limit can hold a line that is.
@@ -381,65 +404,50 @@ class SSEDecoder:
                 del lines_b
 
             # Decoding complete lines only is exact (see the module docstring).
-            # Only this frame holds the text, so that a huge line is never held
-            # three times over.
-            if self._clean and buf.find(b"\n") == complete - 2 and buf.startswith(b"data: "):
-                # One whole event of one data line (its only LFs are the last
-                # two bytes): the shape of every Open Assistant event, and of
-                # most reads of a live stream. The cut is at ASCII bytes, so
-                # decoding the value alone is exact.
-                value_b = buf[6:-2]
-                del buf
-                try:
-                    value = value_b.decode()  # strict is faster, and valid UTF-8 is the rule
-                except UnicodeDecodeError:
-                    value = value_b.decode("utf-8", "replace")
-                del value_b
-                if len(value) > self._max_event:
-                    self._event_too_big()
-                events = [_tuple_new(ServerSentEvent, ("message", value, self._last_id, None))]
-            else:
-                events = []
-                try:
-                    text = buf.decode()
-                except UnicodeDecodeError:
-                    text = buf.decode("utf-8", "replace")
-                del buf
-                size = len(text)
-                if size < _FAST_PATH_MIN:
-                    if (
-                        self._clean
-                        and text.endswith("\n\n")
-                        and text.startswith("data: ")
-                        and size <= self._max_event
-                    ):
-                        # A few whole events of one data line each (a short
-                        # read of a live stream): every LF is in a "\n\ndata: "
-                        # separator or the final two when the counts agree.
-                        datas = text[6:-2].split("\n\ndata: ")
-                        if text.count("\n") == 2 * len(datas):
-                            text = ""
-                            last_id = self._last_id
-                            for value in datas:
-                                events.append(
-                                    _tuple_new(ServerSentEvent, ("message", value, last_id, None))
-                                )
-                elif not (self._event != "message" or self._block_retry is not None):
-                    box = [text]
-                    del text
-                    text = "" if self._blocks(box, events) else box.pop()
-                if text:
-                    nul = "\0" in text  # one scan, rather than one per id line
-                    lines = text.split("\n")
-                    del text
-                    lines.pop()  # the empty string after the final LF
-                    self._lines(lines, events, size, nul)
-                    del lines
-            if too_long or tail > self._plimit:
-                self._check_partial(too_long)
+            events = []
+            try:
+                text = buf.decode()
+            except UnicodeDecodeError:
+                text = buf.decode("utf-8", "replace")
+            del buf
+            size = len(text)
+            if size < _FAST_PATH_MIN:
+                if (
+                    self._clean
+                    and text.endswith("\n\n")
+                    and text.startswith("data: ")
+                    and size <= self._max_event
+                ):
+                    # A few whole events of one data line each (a short
+                    # read of a live stream): every LF is in a "\n\ndata: "
+                    # separator or the final two when the counts agree.
+                    datas = text[6:-2].split("\n\ndata: ")
+                    if text.count("\n") == 2 * len(datas):
+                        text = ""
+                        last_id = self._last_id
+                        for value in datas:
+                            events.append(
+                                _tuple_new(ServerSentEvent, ("message", value, last_id, None))
+                            )
+            elif not (self._event != "message" or self._block_retry is not None):
+                box = [text]
+                del text
+                text = "" if self._blocks(box, events) else box.pop()
+            if text:
+                nul = "\0" in text  # one scan, rather than one per id line
+                lines = text.split("\n")
+                del text
+                lines.pop()  # the empty string after the final LF
+                self._lines(lines, events, size, nul)
+                del lines
+            if too_long:
+                self._line_too_long()
+            if len(self._part) > self._room:
+                self._spill()
         except BaseException as exc:
-            self._status = "the SSE decoder failed on earlier input and cannot be used"
-            self._pre = True
+            if self._status is None:
+                self._status = "the SSE decoder failed on earlier input and cannot be used"
+                self._pre = True
             if isinstance(exc, SSELimitError):
                 # Nothing is lost: the events before the offending line go with the error.
                 exc.events = tuple(events)
@@ -464,33 +472,71 @@ class SSEDecoder:
             raise LocalProtocolError(self._status)
         self._status = "the SSE decoder is closed"
         self._pre = True
+        self._part = b""
         self._pieces = []
         self._plen = 0
         self._data = []
         return []
 
-    def _event_too_big(self) -> NoReturn:
-        raise SSELimitError("max_event_size", self._max_event)
+    def _line_too_long(self) -> NoReturn:
+        raise SSELimitError("max_line_size", self._max_line)
 
-    def _start(self, data: bytes) -> bytes:
-        """Handle a possible BOM at the stream start, or the LF after a final CR."""
+    def _prepare(self, data: bytes) -> bytes:
+        """The rare cases of :meth:`feed`; returns the bytes left to decode.
+
+        They are: an unusable decoder, input other than bytes, a stream start
+        that may be a BOM, a LF after a chunk-final CR, and a long unfinished
+        line held as pieces.
+        """
+        if self._status is not None:
+            raise LocalProtocolError(self._status)
+        if type(data) is not bytes:
+            data = bytes(data)
         head = self._head
-        if head is None:
-            self._skip_lf = self._pre = False
-            return data[1:] if data[0] == 10 else data
-        # "Parsing an event stream": one leading U+FEFF is dropped, and its
-        # three bytes may arrive in separate chunks.
-        data = head + data
-        if len(data) < 3 and _BOM.startswith(data):
-            self._head = data
-            return b""
-        self._head = None
-        self._pre = False
-        return data[3:] if data.startswith(_BOM) else data
+        if head is not None and data:
+            # "Parsing an event stream": one leading U+FEFF is dropped, and its
+            # three bytes may arrive in separate chunks.
+            data = head + data
+            if len(data) < 3 and _BOM.startswith(data):
+                self._head = data
+                return b""
+            self._head = None
+            if data.startswith(_BOM):
+                data = data[3:]
+        elif self._skip_lf and data:
+            self._skip_lf = False
+            if data[0] == 10:
+                data = data[1:]
+        pieces = self._pieces
+        if pieces and data:
+            pieces.append(data)
+            if 10 in data or 13 in data:
+                # The line ends in this chunk: decode on from the joined bytes
+                # (pieces hold no CR or LF, so only this chunk's part is new).
+                data = b"".join(pieces)
+                del pieces
+                self._pieces = []
+                self._plen = 0
+            else:
+                self._plen += len(data)
+                if self._plen > self._plimit:
+                    self._check_partial()
+                return b""
+        self._pre = self._head is not None or self._skip_lf or bool(self._pieces)
+        return data
 
-    def _check_partial(self, too_long: bool = False) -> None:
-        """Raise if a complete line was too long or the unfinished line breaks a limit."""
-        if too_long or self._plen > self._max_line:
+    def _spill(self) -> None:
+        """Hold the unfinished line as pieces from now on, if it breaks no limit."""
+        self._pieces.append(self._part)
+        self._plen += len(self._part)
+        self._part = b""
+        self._pre = True
+        if self._plen > self._plimit:
+            self._check_partial()
+
+    def _check_partial(self) -> None:
+        """Raise if the unfinished line held as pieces breaks a limit."""
+        if self._plen > self._max_line:
             raise SSELimitError("max_line_size", self._max_line)
         # Past the guard, an unfinished data line is certain to overflow its event.
         prefix = b""
