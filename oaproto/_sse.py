@@ -17,12 +17,16 @@ How it stays exact and fast (the why behind the code below):
   text that decoding the whole stream at once gives (with U+FFFD for each
   maximal invalid subpart). A character split across chunks sits in the
   unfinished line, which is only decoded once it is complete.
-* Linear time. The unfinished line is kept as a list of chunks and joined
-  once, when its line end arrives; nothing buffered is ever scanned twice.
+* Linear time. A short unfinished line grows by concatenation (cheapest for
+  the few bytes a live stream leaves between reads); past 512 bytes it is
+  kept as a list of chunks and joined once, when its line end arrives, so a
+  long line is never copied again and again.
 * Three paths, cheapest first. A chunk holding exactly one event of one
   ``data: `` line (what a live Open Assistant stream delivers per read) is
   recognised with two calls on its bytes, a short text of a few such events
-  by one split and one count of its line ends. Text made only of ``data: ``
+  by one split and one count of its line ends. A chunk that ends between
+  the two line ends of such an event leaves its data line unread, so that
+  the next chunk holds the whole event again. Text made only of ``data: ``
   lines and single blank lines (a burst of such events, or multi-line data)
   is proved to have that shape by counting line ends, cut into events with
   one ``str.split``, and the events are built by C-level ``map`` calls.
@@ -224,11 +228,11 @@ class SSEDecoder:
 
     __slots__ = (
         "_block_retry",
-        "_clean",
         "_data",
         "_dcount",
         "_dsize",
         "_event",
+        "_fast_max",
         "_guard",
         "_head",
         "_id_buf",
@@ -295,9 +299,10 @@ class SSEDecoder:
         self._block_retry: int | None = None
         self._id_buf = ""
         self._last_id = ""
-        # True when the block holds nothing: no data, event type or retry,
-        # and the last event ID buffer equals the last event ID string.
-        self._clean = True
+        # The most bytes of complete lines the one-event paths take: _small
+        # while the block holds nothing (no data, event type or retry, and the
+        # last event ID buffer equals the last event ID string), else -1.
+        self._fast_max = self._small
         self._retry: int | None = None
         self._status: str | None = None  # why the decoder is unusable, or None
 
@@ -344,8 +349,7 @@ class SSEDecoder:
                 if data[-1] == 13:
                     self._skip_lf = self._pre = True
                 data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            last = data.rfind(b"\n")
-            if last < 0:
+            if 10 not in data:
                 # b"" included: adding it returns the same object.
                 part = self._part + data
                 self._part = part
@@ -354,7 +358,7 @@ class SSEDecoder:
                 return []
 
             # The complete lines are the unfinished line, then data[:end].
-            end = last + 1
+            end = data.rfind(b"\n") + 1
             part = self._part
             self._part = tail = data[end:]
             complete = len(part) + end
@@ -363,8 +367,7 @@ class SSEDecoder:
             buf = part + data
             del data, part
             if (
-                complete <= self._small
-                and self._clean
+                complete <= self._fast_max
                 and buf.find(b"\n") == complete - 2
                 and buf.startswith(b"data: ")
             ):
@@ -386,6 +389,19 @@ class SSEDecoder:
                 if len(tail) > self._room:
                     self._spill()
                 return events
+            if (
+                not tail
+                and complete <= self._fast_max
+                and buf.find(b"\n") == complete - 1
+                and buf.startswith(b"data: ")
+            ):
+                # The chunk ends a data line that may be the first of the two
+                # line ends after it, and the block holds nothing else. It is
+                # held back unread in _part, so that the next chunk finds a
+                # whole event on the path above. (A data line has no effect
+                # before its block ends, and this one is within the limits.)
+                self._part = buf
+                return []
 
             if tail:
                 buf = buf[:complete]
@@ -412,12 +428,7 @@ class SSEDecoder:
             del buf
             size = len(text)
             if size < _FAST_PATH_MIN:
-                if (
-                    self._clean
-                    and text.endswith("\n\n")
-                    and text.startswith("data: ")
-                    and size <= self._max_event
-                ):
+                if size <= self._fast_max and text.endswith("\n\n") and text.startswith("data: "):
                     # A few whole events of one data line each (a short
                     # read of a live stream): every LF is in a "\n\ndata: "
                     # separator or the final two when the counts agree.
@@ -527,8 +538,17 @@ class SSEDecoder:
 
     def _spill(self) -> None:
         """Hold the unfinished line as pieces from now on, if it breaks no limit."""
-        self._pieces.append(self._part)
-        self._plen += len(self._part)
+        part = self._part
+        held = part.find(b"\n") + 1
+        if held:
+            # First read the data line that feed() held back.
+            line = part[: held - 1].decode("utf-8", "replace")
+            self._lines([line], [], len(line), "\0" in line)
+            self._part = part = part[held:]
+            if len(part) <= self._room:
+                return
+        self._pieces.append(part)
+        self._plen += len(part)
         self._part = b""
         self._pre = True
         if self._plen > self._plimit:
@@ -641,7 +661,7 @@ class SSEDecoder:
         if tail is None:
             self._data = []
             self._dsize = self._dcount = 0
-            self._clean = True
+            self._fast_max = self._small
         else:
             # The last block stays open. Its text is added as one more piece
             # (never joined with what came before, so that a huge block fed
@@ -654,7 +674,7 @@ class SSEDecoder:
             self._data = pending
             self._dsize = dsize
             self._dcount = len(pending)
-            self._clean = False
+            self._fast_max = -1
         if datas:
             events += _make_events(datas, self._last_id)
         return True
@@ -754,8 +774,10 @@ class SSEDecoder:
             self._block_retry = block_retry
             self._id_buf = id_buf
             self._last_id = last_id
-            self._clean = (
-                data is None and event == "message" and block_retry is None and id_buf == last_id
+            self._fast_max = (
+                self._small
+                if data is None and event == "message" and block_retry is None and id_buf == last_id
+                else -1
             )
         # Account for the data of the block left open, without rescanning the
         # lines counted by earlier chunks.

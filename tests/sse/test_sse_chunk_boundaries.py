@@ -46,6 +46,23 @@ SEQUENCES = {
     ],
     "interpreted-id-then-blank-line": [b": c\nid: 5\n", b"\n" + PAD],
     "interpreted-id-then-data": [b": c\nid: 5\n", PAD * 2],
+    # A chunk that ends right after a data line of a clean block leaves that
+    # line unread until the next chunk; every way the next chunk can go on.
+    "held-line-then-blank": [b"data: a\n", b"\n"],
+    "held-line-then-blank-and-event": [b"data: a\n", b"\ndata: b\n\n"],
+    "held-line-then-another-line": [b"data: a\n", b"data: b\n", b"\n"],
+    "held-line-then-unfinished-line": [b"data: a\n", b"data: b", b"c\n\n"],
+    "held-line-then-id": [b"data: a\n", b"id: 7\n\n"],
+    "held-line-then-long-line": [b"data: a\n", b"data: " + b"q" * 600, b"\n\n"],
+    "held-line-then-line-within-room": [b"data: a\n", b"data: " + b"q" * 504, b"\n\n"],
+    "held-line-then-long-other-line": [b"data: a\n", b"x" * 600, b"\n\n"],
+    "held-invalid-utf8-then-long-line": [b"data: \xff\xfe\n", b"q" * 600, b"\n\n"],
+    "held-line-ended-by-cr": [b"data: a\r", b"\n\r\n"],
+    "held-line-then-end-of-stream": [b"id: 1\n\n", b"data: a\n"],
+    # An unfinished line grows by concatenation, then as pieces past 512 bytes.
+    "short-line-grows-past-room": [b"data: ", b"q" * 300, b"q" * 300, b"\n\n"],
+    "event-then-long-unfinished-line": [b"data: a\n\ndata: " + b"q" * 600, b"\n\n"],
+    "long-line-ends-in-cr": [b"data: " + b"q" * 600, b"r\r", b"\n" + PAD],
 }
 
 

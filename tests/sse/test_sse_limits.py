@@ -99,6 +99,30 @@ def test_event_limit_with_fast_path_within_one_chunk() -> None:
         decoder.feed(body)
 
 
+def test_held_data_line_does_not_count_toward_the_next_line() -> None:
+    # "data: a\n" ends a chunk and is read with the next one; the line after
+    # it is 600 bytes long, within the limit, though both together are not.
+    decoder = SSEDecoder(max_line_size=600)
+    assert decoder.feed(b"data: a\n") == []
+    assert decoder.feed(b"data: " + b"q" * 594) == []
+    assert decoder.feed(b"\n\n") == [E(data="a\n" + "q" * 594)]
+
+
+def test_held_data_lines_count_toward_the_event_limit() -> None:
+    decoder = SSEDecoder(max_event_size=5)
+    assert decoder.feed(b"data: abc\n") == []
+    with pytest.raises(SSELimitError) as info:
+        decoder.feed(b"data: def\n")
+    assert info.value.limit_name == "max_event_size"
+
+
+def test_event_before_a_too_long_unfinished_line_goes_with_the_error() -> None:
+    decoder = SSEDecoder(max_line_size=100)
+    with pytest.raises(SSELimitError) as info:
+        decoder.feed(b"data: a\n\n" + b"x" * 101)
+    assert info.value.events == (E(data="a"),)
+
+
 def test_line_limit_raises_before_the_line_ends() -> None:
     # Memory stays bounded: the error comes while the line is still arriving.
     decoder = SSEDecoder(max_line_size=1000)
