@@ -36,6 +36,7 @@ How it stays exact and fast (the why behind the code below):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from itertools import repeat
 from operator import itemgetter, methodcaller
 from typing import TYPE_CHECKING, Any, Final, NoReturn
@@ -45,7 +46,24 @@ from ._errors import LocalProtocolError, SSELimitError
 __all__ = ["SSEDecoder", "ServerSentEvent", "comment", "encode_sse"]
 
 
-class ServerSentEvent(tuple[str, str, str, int | None]):
+_tuple_new = tuple.__new__
+
+if TYPE_CHECKING:
+    _EventType = type
+else:
+
+    class _EventType(type):
+        """The metaclass of ServerSentEvent: it holds the keyword constructor.
+
+        Kept out of the class, so that the class keeps tuple's own ``__new__``
+        and the decoder can build events from C without a Python frame.
+        """
+
+        def __call__(cls, event="message", data="", id="", retry=None):
+            return _tuple_new(cls, (event, data, id, retry))
+
+
+class ServerSentEvent(tuple[str, str, str, int | None], metaclass=_EventType):
     """One dispatched event: an immutable value with four fields.
 
     Construct it as ``ServerSentEvent(event="message", data="", id="", retry=None)``,
@@ -61,23 +79,23 @@ class ServerSentEvent(tuple[str, str, str, int | None]):
         retry: the last valid ``retry`` value (ms) in this event's own block, else ``None``.
     """
 
-    # A tuple underneath because tuple.__new__ is the cheapest way to build an
-    # immutable value from C: the decoder creates events with map() and zip()
-    # at about half the cost of a frozen slotted dataclass.
+    # A tuple underneath because a tuple is the cheapest immutable value to
+    # build from C: the decoder creates events with map() and zip() at about
+    # half the cost of a frozen slotted dataclass. The constructor below is
+    # the metaclass's __call__; tuple's __new__ stays, for _make_event.
     __slots__ = ()
     __match_args__ = ("event", "data", "id", "retry")
 
-    def __new__(
-        cls,
-        event: str = "message",
-        data: str = "",
-        id: str = "",  # the SSE field name
-        retry: int | None = None,
-    ) -> ServerSentEvent:
-        """Create an event; the arguments become the read-only fields."""
-        return super().__new__(cls, (event, data, id, retry))
-
     if TYPE_CHECKING:
+
+        def __new__(
+            cls,
+            event: str = "message",
+            data: str = "",
+            id: str = "",  # the SSE field name
+            retry: int | None = None,
+        ) -> ServerSentEvent:
+            """Create an event; the arguments become the read-only fields."""
 
         @property
         def event(self) -> str: ...
@@ -132,12 +150,15 @@ class ServerSentEvent(tuple[str, str, str, int | None]):
 
     __le__ = __gt__ = __ge__ = __lt__
 
-    def __getnewargs__(self) -> tuple[str, str, str, int | None]:
-        # pickle and copy rebuild the event through __new__.
-        return (self[0], self[1], self[2], self[3])
+    def __getnewargs__(self) -> tuple[tuple[str, str, str, int | None]]:
+        # pickle and copy rebuild the event with tuple's __new__.
+        return ((self[0], self[1], self[2], self[3]),)
 
 
-_tuple_new = tuple.__new__
+# ServerSentEvent((event, data, id, retry)) through type.__call__ itself, not
+# the metaclass's: tuple's __new__ runs in C, with no Python frame.
+_make_event: Callable[[tuple[str, str, str, int | None]], ServerSentEvent]
+_make_event = type.__call__.__get__(ServerSentEvent)
 _split_data_lines = methodcaller("split", "\ndata: ")
 
 
@@ -147,7 +168,7 @@ def _make_events(datas: list[str], id_: str) -> list[ServerSentEvent]:
     fields = zip(
         repeat("message", count), datas, repeat(id_, count), repeat(None, count), strict=True
     )
-    return list(map(_tuple_new, repeat(ServerSentEvent, count), fields))
+    return list(map(_make_event, fields))
 
 
 _BOM: Final = b"\xef\xbb\xbf"
@@ -385,7 +406,7 @@ class SSEDecoder:
                 except UnicodeDecodeError:
                     value = value_b.decode("utf-8", "replace")
                 del value_b
-                events = [_tuple_new(ServerSentEvent, ("message", value, self._last_id, None))]
+                events = [_make_event(("message", value, self._last_id, None))]
                 if len(tail) > self._room:
                     self._spill()
                 return events
@@ -437,9 +458,7 @@ class SSEDecoder:
                         text = ""
                         last_id = self._last_id
                         for value in datas:
-                            events.append(
-                                _tuple_new(ServerSentEvent, ("message", value, last_id, None))
-                            )
+                            events.append(_make_event(("message", value, last_id, None)))
             elif not (self._event != "message" or self._block_retry is not None):
                 box = [text]
                 del text
@@ -572,12 +591,7 @@ class SSEDecoder:
         if self._data:
             # No size check: an open block was checked when its chunk ended.
             value = "\n".join(self._data)
-            events.append(
-                _tuple_new(
-                    ServerSentEvent,
-                    (self._event, value, self._last_id, self._block_retry),
-                )
-            )
+            events.append(_make_event((self._event, value, self._last_id, self._block_retry)))
             self._data = []
             self._dsize = self._dcount = 0
         self._event = "message"
@@ -699,8 +713,7 @@ class SSEDecoder:
         # text together could; otherwise skip the check per event.
         check = self._dsize + size > max_event
         append = events.append
-        new = _tuple_new
-        cls = ServerSentEvent
+        make = _make_event
         try:
             for line in lines:
                 if not line:
@@ -713,7 +726,7 @@ class SSEDecoder:
                             multi = False
                         if check and len(data) > max_event:
                             raise SSELimitError("max_event_size", max_event)
-                        append(new(cls, (event, data, last_id, block_retry)))
+                        append(make((event, data, last_id, block_retry)))
                         data = None
                     event = "message"
                     block_retry = None
