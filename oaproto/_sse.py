@@ -744,14 +744,19 @@ class SSEDecoder:
                     if value is not line:
                         event = value or "message"
                         continue
-                    value = line.removeprefix("retry: ")
-                    if value is not line:
-                        number = _retry_value(value)
-                        if number is not None:
-                            block_retry = self._retry = number
-                        continue
                     if line[0] == ":":
                         continue  # a comment
+                    value = line.removeprefix("retry: ")
+                    if value is not line:
+                        if value.isdigit() and value.isascii():
+                            number = (
+                                int(value)
+                                if len(value) <= _MAX_RETRY_DIGITS
+                                else _retry_value(value)
+                            )
+                            if number is not None:
+                                block_retry = self._retry = number
+                        continue
                     name, colon, value = line.partition(":")
                     if colon and value[:1] == " ":
                         value = value[1:]
