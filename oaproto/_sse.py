@@ -361,22 +361,19 @@ class SSEDecoder:
                 data = self._prepare(data)
                 if not data:
                     return []
-            elif type(data) is not bytes:
-                data = bytes(data)
-            # "Parsing an event stream": CRLF, LF and CR each end a line. A CR
-            # that ends the chunk ends its line now; the LF that may follow is
-            # dropped by _prepare.
-            if 13 in data:  # an int: much faster than b"\r" for bytes.__contains__
-                if data[-1] == 13:
-                    self._skip_lf = self._pre = True
-                data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            if 10 not in data:
-                # b"" included: adding it returns the same object.
-                part = self._part + data
-                self._part = part
-                if len(part) > self._room:
-                    self._spill()
-                return []
+            else:
+                if type(data) is not bytes:
+                    data = bytes(data)
+                if 13 in data:  # an int: much faster than b"\r" for bytes.__contains__
+                    data = self._fold(data)
+                if 10 not in data:
+                    # What _extend does, inline: most reads of a live stream
+                    # come here. b"" included: adding it returns the same object.
+                    part = self._part + data
+                    self._part = part
+                    if len(part) > self._room:
+                        self._spill()
+                    return []
 
             # The complete lines are the unfinished line, then data[:end].
             end = data.rfind(b"\n") + 1
@@ -512,11 +509,12 @@ class SSEDecoder:
         raise SSELimitError("max_line_size", self._max_line)
 
     def _prepare(self, data: bytes) -> bytes:
-        """The rare cases of :meth:`feed`; returns the bytes left to decode.
+        """The rare cases of :meth:`feed`: all but the complete lines.
 
         They are: an unusable decoder, input other than bytes, a stream start
         that may be a BOM, a LF after a chunk-final CR, and a long unfinished
-        line held as pieces.
+        line held as pieces. Returns the bytes of the complete lines and the
+        unfinished line after them, CRs folded, or ``b""`` when no line ends.
         """
         if self._status is not None:
             raise LocalProtocolError(self._status)
@@ -537,23 +535,46 @@ class SSEDecoder:
             self._skip_lf = False
             if data[0] == 10:
                 data = data[1:]
+        if 13 in data:
+            data = self._fold(data)
         pieces = self._pieces
-        if pieces and data:
-            pieces.append(data)
-            if 10 in data or 13 in data:
-                # The line ends in this chunk: decode on from the joined bytes
-                # (pieces hold no CR or LF, so only this chunk's part is new).
-                data = b"".join(pieces)
-                del pieces
-                self._pieces = []
-                self._plen = 0
-            else:
+        if 10 not in data:
+            if not pieces:
+                self._extend(data)
+            elif data:
+                pieces.append(data)
                 self._plen += len(data)
                 if self._plen > self._plimit:
                     self._check_partial()
-                return b""
+            data = b""
+        elif pieces:
+            # The long line ends in this chunk: decode on from the joined
+            # bytes. Only this chunk was scanned for line ends, so the line
+            # is scanned once more in all, by the one-event check.
+            pieces.append(data)
+            data = b"".join(pieces)
+            del pieces
+            self._pieces = []
+            self._plen = 0
         self._pre = self._head is not None or self._skip_lf or bool(self._pieces)
         return data
+
+    def _fold(self, data: bytes) -> bytes:
+        """Turn CRLF and CR into LF ("Parsing an event stream": all three end a line).
+
+        A CR that ends the chunk ends its line now; the LF that may follow it
+        is dropped by _prepare.
+        """
+        if data[-1] == 13:
+            self._skip_lf = self._pre = True
+        return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+    def _extend(self, data: bytes) -> None:
+        """Add bytes without a line end to the unfinished line."""
+        part = self._part + data
+        self._part = part
+        if len(part) > self._room:
+            self._spill()
 
     def _spill(self) -> None:
         """Hold the unfinished line as pieces from now on, if it breaks no limit."""

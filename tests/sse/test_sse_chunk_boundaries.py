@@ -62,6 +62,7 @@ SEQUENCES = {
     # An unfinished line grows by concatenation, then as pieces past 512 bytes.
     "short-line-grows-past-room": [b"data: ", b"q" * 300, b"q" * 300, b"\n\n"],
     "event-then-long-unfinished-line": [b"data: a\n\ndata: " + b"q" * 600, b"\n\n"],
+    "long-line-then-empty-chunk": [b"data: " + b"q" * 600, b"", b"\n\n"],
     "long-line-ends-in-cr": [b"data: " + b"q" * 600, b"r\r", b"\n" + PAD],
 }
 
