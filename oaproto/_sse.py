@@ -410,13 +410,14 @@ class SSEDecoder:
             if (
                 not tail
                 and complete <= self._fast_max
+                and complete <= _CONCAT_MAX
                 and buf.find(b"\n") == complete - 1
                 and buf.startswith(b"data: ")
             ):
-                # The chunk ends a data line that may be the first of the two
-                # line ends after it, and the block holds nothing else. It is
-                # held back unread in _part, so that the next chunk finds a
-                # whole event on the path above. (A data line has no effect
+                # The chunk ends a short data line that may be the first of
+                # the two line ends after it, and the block holds nothing else.
+                # It is held back unread in _part, so that the next chunk finds
+                # a whole event on the path above. (A data line has no effect
                 # before its block ends, and this one is within the limits.)
                 self._part = buf
                 return []

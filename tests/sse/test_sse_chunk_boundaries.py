@@ -58,6 +58,7 @@ SEQUENCES = {
     "held-line-then-long-other-line": [b"data: a\n", b"x" * 600, b"\n\n"],
     "held-invalid-utf8-then-long-line": [b"data: \xff\xfe\n", b"q" * 600, b"\n\n"],
     "held-line-ended-by-cr": [b"data: a\r", b"\n\r\n"],
+    "long-line-ends-chunk-before-blank": [b"data: " + b"q" * 600 + b"\n", b"\n"],
     "held-line-then-end-of-stream": [b"id: 1\n\n", b"data: a\n"],
     # An unfinished line grows by concatenation, then as pieces past 512 bytes.
     "short-line-grows-past-room": [b"data: ", b"q" * 300, b"q" * 300, b"\n\n"],

@@ -108,6 +108,14 @@ def test_held_data_line_does_not_count_toward_the_next_line() -> None:
     assert decoder.feed(b"\n\n") == [E(data="a\n" + "q" * 594)]
 
 
+def test_data_line_over_the_event_limit_fails_before_its_block_ends() -> None:
+    # Too big to be held back unread: the error comes with this chunk, not the next.
+    decoder = SSEDecoder(max_event_size=10)
+    with pytest.raises(SSELimitError) as info:
+        decoder.feed(b"data: " + b"x" * 30 + b"\n")
+    assert info.value.limit_name == "max_event_size"
+
+
 def test_held_data_lines_count_toward_the_event_limit() -> None:
     decoder = SSEDecoder(max_event_size=5)
     assert decoder.feed(b"data: abc\n") == []
