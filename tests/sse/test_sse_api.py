@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import json
 import operator
 import pickle
@@ -103,6 +104,28 @@ def test_event_copies_and_pickles(clone: object) -> None:
     cloned = clone(event)
     assert cloned == event
     assert type(cloned) is ServerSentEvent
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_event_pickles_with_every_protocol(protocol: int) -> None:
+    event = ServerSentEvent("t", "d", "i", None)
+    cloned = pickle.loads(pickle.dumps(event, protocol))
+    assert cloned == event
+    assert type(cloned) is ServerSentEvent
+
+
+def test_event_constructor_signature() -> None:
+    # The keyword constructor lives on the metaclass; callers see it as usual.
+    assert str(inspect.signature(ServerSentEvent)) == (
+        "(event='message', data='', id='', retry=None)"
+    )
+    assert ServerSentEvent() == ServerSentEvent("message", "", "", None)
+    with pytest.raises(TypeError):
+        ServerSentEvent("t", "d", "i", 5, "extra")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ServerSentEvent(kind="t")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ServerSentEvent("t", event="t")  # type: ignore[misc]
 
 
 def test_decoded_events_are_ordinary_instances() -> None:
