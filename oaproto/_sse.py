@@ -327,6 +327,22 @@ class SSEDecoder:
         self._retry: int | None = None
         self._status: str | None = None  # why the decoder is unusable, or None
 
+    def __repr__(self) -> str:
+        # State only: buffered bytes and data are counted, never shown.
+        limits = ", ".join(
+            f"{name}={None if value == _UNLIMITED else value}"
+            for name, value in (
+                ("max_line_size", self._max_line),
+                ("max_event_size", self._max_event),
+            )
+        )
+        if self._status is not None:
+            state = "closed" if self._status.endswith("closed") else "failed"
+        else:
+            buffered = len(self._part) + self._plen
+            state = f"last_event_id={self._last_id!r}, retry={self._retry!r}, buffered={buffered}"
+        return f"<SSEDecoder {limits}, {state}>"
+
     @property
     def last_event_id(self) -> str:
         """The last event ID string (see the class docstring)."""

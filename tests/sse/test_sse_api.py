@@ -11,7 +11,14 @@ import pickle
 import pytest
 from sse_helpers import decode
 
-from oaproto import LocalProtocolError, ServerSentEvent, SSEDecoder, comment, encode_sse
+from oaproto import (
+    LocalProtocolError,
+    ServerSentEvent,
+    SSEDecoder,
+    SSELimitError,
+    comment,
+    encode_sse,
+)
 
 # --- ServerSentEvent ---------------------------------------------------------------
 
@@ -126,6 +133,27 @@ def test_event_constructor_signature() -> None:
         ServerSentEvent(kind="t")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         ServerSentEvent("t", event="t")  # type: ignore[misc]
+
+
+def test_decoder_repr_shows_state_not_data() -> None:
+    decoder = SSEDecoder(max_line_size=None)
+    assert repr(decoder) == (
+        "<SSEDecoder max_line_size=None, max_event_size=67108864, "
+        "last_event_id='', retry=None, buffered=0>"
+    )
+    decoder.feed(b"id: 7\nretry: 25\ndata: secret\n\ndata: partial")
+    assert repr(decoder) == (
+        "<SSEDecoder max_line_size=None, max_event_size=67108864, "
+        "last_event_id='7', retry=25, buffered=13>"
+    )
+    assert "secret" not in repr(decoder)
+    assert "partial" not in repr(decoder)
+    decoder.close()
+    assert repr(decoder).endswith(", closed>")
+    failed = SSEDecoder(max_line_size=4)
+    with pytest.raises(SSELimitError):
+        failed.feed(b"data: too long")
+    assert repr(failed) == "<SSEDecoder max_line_size=4, max_event_size=67108864, failed>"
 
 
 def test_decoded_events_are_ordinary_instances() -> None:
