@@ -254,7 +254,6 @@ class SSEDecoder:
         "_dsize",
         "_event",
         "_fast_max",
-        "_guard",
         "_head",
         "_id_buf",
         "_last_id",
@@ -291,8 +290,8 @@ class SSEDecoder:
         self._max_event = _check_limit("max_event_size", max_event_size)
         # An unfinished data line longer than this cannot fit max_event_size:
         # "data: " is 6 bytes and every character needs at most 4 more.
-        self._guard = 4 * self._max_event + 6 if max_event_size is not None else _UNLIMITED
-        self._plimit = min(self._max_line, self._guard)
+        guard = 4 * self._max_event + 6 if max_event_size is not None else _UNLIMITED
+        self._plimit = min(self._max_line, guard)
         # Complete lines of at most this many bytes hold no line and no event
         # data (characters never outnumber bytes) that breaks a limit.
         self._small = min(self._max_line, self._max_event)
@@ -786,14 +785,9 @@ class SSEDecoder:
                         continue  # a comment
                     value = line.removeprefix("retry: ")
                     if value is not line:
-                        if value.isdigit() and value.isascii():
-                            number = (
-                                int(value)
-                                if len(value) <= _MAX_RETRY_DIGITS
-                                else _retry_value(value)
-                            )
-                            if number is not None:
-                                block_retry = self._retry = number
+                        number = _retry_value(value)
+                        if number is not None:
+                            block_retry = self._retry = number
                         continue
                     name, colon, value = line.partition(":")
                     if colon and value[:1] == " ":
