@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from ._config import ClientConfig, Dialect, build_request, quote_segment
+from ._config import _NO_BODY, ClientConfig, Dialect, build_request, quote_segment
 from ._errors import LocalProtocolError, NotFoundError, RemoteProtocolError
 from ._http import HttpRequest, HttpResponse
 from ._models import (
@@ -63,10 +63,6 @@ class Call(Generic[T]):
 
     request: HttpRequest
     parse: Callable[[HttpResponse], T]
-
-
-# Distinguishes "no body" from a JSON ``null`` body.
-_NO_BODY: object = object()
 
 
 # --- response parsers (module level, bound with functools.partial) ---
@@ -133,6 +129,10 @@ def _optional_str(name: str, value: object) -> str | None:
     return None if value is None else _require_str(name, value)
 
 
+def _optional_id(name: str, value: object) -> str | None:
+    return None if value is None else _require_id(name, value)
+
+
 def _optional_bool(name: str, value: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise LocalProtocolError(f"{name} must be a bool or None, not {type(value).__name__}")
@@ -153,10 +153,6 @@ def _plugin_list(plugins: object) -> list[dict[str, Any]]:
         if not isinstance(plugin, PluginEntry):
             raise LocalProtocolError(f"plugins must hold PluginEntry values, not {plugin!r:.60}")
     return [plugin.to_json() for plugin in plugins]
-
-
-def _cursor(name: str, value: object) -> str | None:
-    return None if value is None else _require_id(name, value)
 
 
 class ChatAPI:
@@ -198,8 +194,6 @@ class ChatAPI:
         json_body: object = _NO_BODY,
         stream: bool = False,
     ) -> HttpRequest:
-        if json_body is _NO_BODY:
-            return build_request(self._config, method, path, query=query, stream=stream)
         return build_request(
             self._config, method, path, query=query, json_body=json_body, stream=stream
         )
@@ -258,7 +252,7 @@ class ChatAPI:
         """
         chat_id = _require_id("chat_id", chat_id)
         body: dict[str, Any] = {
-            "parent_id": None if parent_id is None else _require_id("parent_id", parent_id),
+            "parent_id": _optional_id("parent_id", parent_id),
             "content": _require_str("content", content),
         }
         return self._model_call(
@@ -410,8 +404,8 @@ class ChatAPI:
             LocalProtocolError: both cursors given (the server's 400), an empty
                 cursor, or a limit outside 1..100.
         """
-        before = _cursor("before", before)
-        after = _cursor("after", after)
+        before = _optional_id("before", before)
+        after = _optional_id("after", after)
         if before is not None and after is not None:
             raise LocalProtocolError("give at most one of before= and after=")
         if not isinstance(include_hidden, bool):
@@ -479,10 +473,8 @@ class ChatAPI:
             "title": title,
             "hidden": _optional_bool("hidden", hidden),
             "allow_data_use": _optional_bool("allow_data_use", allow_data_use),
-            "active_thread_tail_message_id": (
-                None
-                if active_thread_tail_message_id is None
-                else _require_id("active_thread_tail_message_id", active_thread_tail_message_id)
+            "active_thread_tail_message_id": _optional_id(
+                "active_thread_tail_message_id", active_thread_tail_message_id
             ),
         }
         body = {key: value for key, value in changes.items() if value is not None}

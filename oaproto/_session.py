@@ -373,12 +373,16 @@ class ChatSession:
 
     def _fail(self, error: OAProtoError) -> None:
         self._handler = None
-        if self._stream is not None:
-            self._token_text = self._stream.token_text
-            self._stream = None
+        self._drop_stream()
         # An error status means the server refused the request; anything else
         # it sent is unusable.
         self._apply(I.REQUEST_REJECTED if isinstance(error, APIError) else I.REMOTE_ERROR)
+
+    def _drop_stream(self) -> None:
+        # The stream's tokens stay readable as ``token_text`` after it is gone.
+        if self._stream is not None:
+            self._token_text = self._stream.token_text
+            self._stream = None
 
     def _id(self, known: Known) -> str:
         value = self._known(known)
@@ -575,9 +579,7 @@ class ChatSession:
             return I.CHAT_DELETED, ChatDeleted(chat_id=chat_id, already_gone=not deleted_now)
 
         self._begin(target, handle)
-        if self._stream is not None:
-            self._token_text = self._stream.token_text
-            self._stream = None
+        self._drop_stream()
         return call.request
 
     def abandon_stream(self) -> None:
@@ -593,8 +595,7 @@ class ChatSession:
         """
         target = self._check(I.ABANDON_STREAM)
         assert self._stream is not None  # OPENING and STREAMING always have one
-        self._token_text = self._stream.token_text
-        self._stream = None
+        self._drop_stream()
         self._state = target
 
     # --- inbound: complete responses ---
@@ -714,8 +715,7 @@ class ChatSession:
             return event
         outcome = _STREAM_OUTCOMES.get(type(event))
         if outcome is not None:
-            self._token_text = stream.token_text
-            self._stream = None
+            self._drop_stream()
             if isinstance(event, ReplyCompleted):
                 self._complete(event)
             self._apply(outcome)
