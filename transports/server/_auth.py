@@ -22,12 +22,7 @@ from oaproto import DEV_COOKIE_NAME, SECURE_COOKIE_NAME
 from ._config import DEFAULT_USER_ID, ServerConfig
 from ._replies import ReplyError, inf_detail, inf_text500
 
-__all__ = ["DEV_COOKIE", "SECURE_COOKIE", "Auth", "parse_cookies", "session_token"]
-
-# next-auth's cookie names behind https (production) and plain http (§6):
-# the same names the client core sends.
-SECURE_COOKIE = SECURE_COOKIE_NAME
-DEV_COOKIE = DEV_COOKIE_NAME
+__all__ = ["Auth", "parse_cookies", "session_token"]
 
 
 def parse_cookies(header_values: list[str]) -> dict[str, str]:
@@ -50,9 +45,10 @@ def session_token(cookies: Mapping[str, str]) -> str | None:
     """The session token from either next-auth cookie name, reassembling chunks.
 
     next-auth splits a large token into ``<name>.0``, ``<name>.1``, ...; the
-    chunks are joined in index order. The secure name is tried first.
+    chunks are joined in index order. The secure name (https, production) is
+    tried before the plain-http one (§6); both are the names the client core sends.
     """
-    for name in (SECURE_COOKIE, DEV_COOKIE):
+    for name in (SECURE_COOKIE_NAME, DEV_COOKIE_NAME):
         chunks = {}
         for key, value in cookies.items():
             prefix, dot, index = key.rpartition(".")

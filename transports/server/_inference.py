@@ -199,6 +199,13 @@ def _query(call: Call, name: str, type_: Type, default: Any, errors: ErrorList) 
     return validate(type_, raw, ("query", name), errors)
 
 
+def _required_query(call: Call, name: str, errors: ErrorList) -> Any:
+    if call.param(name) is None:
+        errors.append(missing_error(("query", name)))
+        return None
+    return _query(call, name, STR, None, errors)
+
+
 # -- chats -----------------------------------------------------------------------
 
 
@@ -582,17 +589,13 @@ async def _auth_route(call: Call, name: str) -> Reply:
         return inf_detail(401, "Invalid token")
     errors: ErrorList = []
     if name == "login":
-        username = _query(call, "username", STR, None, errors)
-        if username is None and not errors:
-            errors.append(missing_error(("query", "username")))
+        username = _required_query(call, "username", errors)
         state_param = _query(call, "state", STR, "{}", errors)
         _raise_422(errors)
         location = f"{state.base_url}/auth/callback/debug?code={username}&state={state_param}"
         return inf_detail(302, "Found", (("location", location),))
     if name == "callback":
-        code = _query(call, "code", STR, None, errors)
-        if code is None and not errors:
-            errors.append(missing_error(("query", "code")))
+        code = _required_query(call, "code", errors)
         _raise_422(errors)
         if not state.config.allow_debug_auth:
             return inf_detail(403, "Debug auth is not allowed")

@@ -40,7 +40,7 @@ from ._state import ServerState
 from ._store import Message
 from ._streaming import open_stream, write_events
 
-__all__ = ["Handler", "handle", "match_route"]
+__all__ = ["Handler", "handle", "match_route", "no_route"]
 
 #: A route's operation: the call, then the path parameters in order.
 Handler = Callable[..., Awaitable[Reply | Message]]
@@ -97,6 +97,11 @@ def match_route(method: str, path: str) -> tuple[str, Handler | None, tuple[str,
     return "other", None, (), path_known
 
 
+def no_route(path_known: bool) -> Reply:
+    """Starlette's answer when no route matches: 405 for a known path, else 404."""
+    return inf_detail(405, "Method Not Allowed") if path_known else inf_detail(404, "Not Found")
+
+
 async def handle(
     request: web.Request, state: ServerState, faults: list[Fault]
 ) -> web.StreamResponse:
@@ -105,10 +110,7 @@ async def handle(
         return cors_preflight(request)
     _step, handler, params, path_known = match_route(request.method, request.path)
     if handler is None:
-        reply = (
-            inf_detail(405, "Method Not Allowed") if path_known else inf_detail(404, "Not Found")
-        )
-        return with_cors(request, to_response(reply))
+        return with_cors(request, to_response(no_route(path_known)))
     call = Call(
         state=state,
         authorization=request.headers.get("authorization"),

@@ -142,14 +142,7 @@ ASSISTANT_MESSAGE = Model(
         Field(
             "sampling_parameters",
             SAMPLING_PARAMETERS,
-            factory=lambda: {
-                "top_k": None,
-                "top_p": None,
-                "typical_p": None,
-                "temperature": None,
-                "repetition_penalty": None,
-                "max_new_tokens": 1024,
-            },
+            factory=lambda: SAMPLING_PARAMETERS.check({}, (), []),  # every default
         ),
         Field("system_prompt", Opt(STR)),
         Field("user_profile", Opt(STR)),

@@ -350,11 +350,7 @@ class Store:
         even when the lookup fails, as on the real server.
         """
         self.cancel_pending(user_id, parent_id)
-        parent = self.messages.get(parent_id)
-        if parent is None or parent.role != "prompter":
-            raise NoResultError(parent_id)
-        if parent.user_id != user_id:
-            raise HTTPError(400, "Message not found")
+        parent = self._user_message(user_id, parent_id, "prompter")
         chat = self.chats[parent.chat_id]
         if chat_max_messages is not None and len(chat.messages) >= chat_max_messages:
             raise HTTPError(413, "Maximum number of messages reached for this chat")
@@ -374,6 +370,16 @@ class Store:
         self.messages[message.id] = message
         return message
 
+    def _user_message(self, user_id: str, message_id: str, role: str | None) -> Message:
+        """The repository's message lookup: no such row (of ``role``) fails as
+        ``.one()`` does, another user's message is a 400."""
+        message = self.messages.get(message_id)
+        if message is None or (role is not None and message.role != role):
+            raise NoResultError(message_id)
+        if message.user_id != user_id:
+            raise HTTPError(400, "Message not found")
+        return message
+
     def thread(self, message: Message) -> list[Message]:
         """The messages from the root down to ``message``."""
         chain = [message]
@@ -387,19 +393,10 @@ class Store:
     def update_score(self, user_id: str, message_id: str, score: int) -> None:
         if score < -1 or score > 1:
             raise HTTPError(400, "Invalid score")
-        message = self.messages.get(message_id)
-        if message is None or message.role != "assistant":
-            raise NoResultError(message_id)
-        if message.user_id != user_id:
-            raise HTTPError(400, "Message not found")
-        message.score = score
+        self._user_message(user_id, message_id, "assistant").score = score
 
     def add_message_eval(self, user_id: str, message_id: str, inferior_ids: list[str]) -> None:
-        message = self.messages.get(message_id)
-        if message is None:
-            raise NoResultError(message_id)
-        if message.user_id != user_id:
-            raise HTTPError(400, "Message not found")
+        message = self._user_message(user_id, message_id, None)
         self.evals.append(
             MessageEval(
                 id=new_id(),
@@ -411,9 +408,5 @@ class Store:
         )
 
     def add_report(self, user_id: str, message_id: str, *, report_type: str, reason: str) -> None:
-        message = self.messages.get(message_id)
-        if message is None or message.role != "assistant":
-            raise NoResultError(message_id)
-        if message.user_id != user_id:
-            raise HTTPError(400, "Message not found")
+        message = self._user_message(user_id, message_id, "assistant")
         message.reports.append(Report(id=new_id(), report_type=report_type, reason=reason))

@@ -49,6 +49,12 @@ INFERENCE_SSE_HEADERS = (
     ("content-type", "text/event-stream; charset=utf-8"),
 )
 
+_FRAMES = {
+    FaultKind.MALFORMED_SSE: MALFORMED_SSE_FRAME,
+    FaultKind.INVALID_JSON: INVALID_JSON_FRAME,
+    FaultKind.UNKNOWN_EVENT: UNKNOWN_EVENT_FRAME,
+}
+
 
 @dataclass(slots=True)
 class StreamPlan:
@@ -66,11 +72,6 @@ class StreamPlan:
     @classmethod
     def from_faults(cls, faults: list[Fault]) -> StreamPlan:
         plan = cls()
-        frames = {
-            FaultKind.MALFORMED_SSE: MALFORMED_SSE_FRAME,
-            FaultKind.INVALID_JSON: INVALID_JSON_FRAME,
-            FaultKind.UNKNOWN_EVENT: UNKNOWN_EVENT_FRAME,
-        }
         for fault in faults:
             kind = fault.kind
             if kind is FaultKind.CLOSE_AFTER_TOKENS:
@@ -78,8 +79,8 @@ class StreamPlan:
                 plan.close_mode = fault.close
             elif kind is FaultKind.STALL:
                 plan.stalls[fault.after] = plan.stalls.get(fault.after, 0.0) + fault.value
-            elif kind in frames:
-                plan.frames.setdefault(fault.after, []).append(frames[kind])
+            elif kind in _FRAMES:
+                plan.frames.setdefault(fault.after, []).append(_FRAMES[kind])
             elif kind is FaultKind.ERROR_AFTER_TOKENS:
                 plan.error_after = int(fault.value)
             elif kind is FaultKind.DUPLICATE:
@@ -207,7 +208,7 @@ class _Writer:
         self.tokens += 1
         if await self.after_tokens():
             return True
-        if self.held is not None and self.held is not item:
+        if self.held is not None:
             held, self.held = self.held, None
             await self.write(encode_sse(held.data))
             self.tokens += 1

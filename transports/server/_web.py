@@ -21,11 +21,12 @@ from aiohttp import web
 
 from ._faults import Fault
 from ._inference import Call
-from ._inference_routes import match_route
+from ._inference_routes import match_route, no_route
 from ._json import UNDEFINED, js_json
 from ._replies import (
     SOMETHING_WENT_WRONG,
     Reply,
+    ReplyError,
     to_response,
     web_empty,
     web_internal_error,
@@ -149,10 +150,7 @@ async def _upstream(
         faults=faults or [],
     )
     _, handler, params, path_known = match_route(method, unquote(path))
-    if handler is None:
-        detail = "Method Not Allowed" if path_known else "Not Found"
-        return _Upstream(405 if path_known else 404, {"detail": detail})
-    result = await handler(call, *params)
+    result = no_route(path_known) if handler is None else await handler(call, *params)
     if isinstance(result, Message):
         return _Upstream(200, "", stream=result)
     return _Upstream(result.status, _axios_data(result.body))
@@ -320,8 +318,7 @@ def web_step(method: str, path: str, query: Any) -> str:
         return {"POST": "create_chat", "PUT": "update_chat", "DELETE": "delete_chat"}.get(
             method, "other"
         )
-    name = path.rsplit("/", 1)[-1]
-    return {"plugins": "plugins", "models": "models"}.get(name, name)
+    return path.rsplit("/", 1)[-1]  # the other routes are named as their steps
 
 
 # -- Next.js request handling --------------------------------------------------------------
@@ -331,12 +328,10 @@ def _parse_body(request: web.Request, raw: bytes, limit: int) -> Any:
     """Next.js' default body parser (§1.1).
 
     Raises:
-        _RepliedError: 413 for a body over the limit, 400 for invalid JSON.
+        ReplyError: 413 for a body over the limit, 400 for invalid JSON.
     """
     if len(raw) > limit:
-        raise _RepliedError(
-            web_text(413, "Body exceeded 1mb limit", reason="Body exceeded 1mb limit")
-        )
+        raise ReplyError(web_text(413, "Body exceeded 1mb limit", reason="Body exceeded 1mb limit"))
     content_type = request.headers.get("content-type", "text/plain")
     media = content_type.split(";", 1)[0].strip().lower()
     text = raw.decode("utf-8", "replace")
@@ -346,17 +341,11 @@ def _parse_body(request: web.Request, raw: bytes, limit: int) -> Any:
         try:
             return json.loads(text)
         except ValueError:
-            raise _RepliedError(web_text(400, "Invalid JSON", reason="Invalid JSON")) from None
+            raise ReplyError(web_text(400, "Invalid JSON", reason="Invalid JSON")) from None
     if media == "application/x-www-form-urlencoded":
         parsed = parse_qs(text, keep_blank_values=True)
         return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
     return text
-
-
-class _RepliedError(Exception):
-    def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
 
 
 async def handle(
@@ -366,7 +355,7 @@ async def handle(
     route, checks_chat = WEB_ROUTES[request.path]
     try:
         body = _parse_body(request, await request.read(), state.config.body_limit)
-    except _RepliedError as replied:
+    except ReplyError as replied:
         return to_response(replied.reply)
     user_id = state.auth.web_user(
         request.headers.getall("cookie", []), request.headers.get("authorization")
