@@ -97,7 +97,7 @@ def run_chat(args: argparse.Namespace) -> int:
     try:
         token = _read_token(args.token_file)
         model = args.model or (None if args.url else EMBEDDED_MODEL)
-        with _server(args.url, args.dialect) as base_url:
+        with _server(args.url) as base_url:
             config = ClientConfig(base_url=base_url, dialect=Dialect(args.dialect), token=token)
             options = _reply_options(model, args.preset)
             _chat(args.transport, config, args.message, args.timeout, options, output)
@@ -176,14 +176,14 @@ def _reply_options(model: str | None, preset: str | None) -> dict[str, Any]:
 
 
 @contextmanager
-def _server(url: str | None, dialect: str) -> Iterator[str]:
+def _server(url: str | None) -> Iterator[str]:
     if url is not None:
         yield url
         return
     from .server import ServerConfig, SyncServer
 
-    del dialect  # the reference server speaks both dialects on one port
-    # Open mode (any credential) is fine here: loopback, a random port, one chat.
+    # It speaks both dialects on one port. Open mode (any credential) is fine
+    # here: loopback, a random port, one chat.
     config = ServerConfig(token_delay=_EMBEDDED_TOKEN_DELAY)
     with SyncServer(config, warn_open_mode=False) as server:
         yield server.url

@@ -14,6 +14,7 @@ __all__ = [
     "REPLY_TIMEOUT",
     "ExceptionMap",
     "amap_chunks",
+    "cleanup_failure_noted_on",
     "map_chunks",
     "map_exceptions",
     "scrub",

@@ -13,15 +13,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="oaproto", description="Open Assistant chat API client and reference server."
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    from ._cli_chat import add_chat_command
     from ._cli_serve import add_serve_command
 
     add_serve_command(commands)
-    try:
-        from ._cli_chat import add_chat_command
-    except ImportError:  # pragma: no cover - chat command lands with the client transports
-        pass
-    else:
-        add_chat_command(commands)
+    add_chat_command(commands)
     return parser
 
 

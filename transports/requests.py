@@ -69,7 +69,7 @@ class RequestsTransport:
     def send(self, request: HttpRequest, *, timeout: float | None = None) -> HttpResponse:
         """Send ``request`` and read the whole response."""
         seconds = self._timeout if timeout is None else timeout
-        with map_exceptions(_ERRORS), self._request(request, seconds, False) as response:
+        with map_exceptions(_ERRORS), self._request(request, seconds, stream=False) as response:
             return HttpResponse(
                 status=response.status_code,
                 headers=tuple(response.raw.headers.items()),
