@@ -296,6 +296,21 @@ def events_path(chat_id: str, message_id: str) -> str:
     return f"/chats/{chat_id}/messages/{message_id}/events"
 
 
+def wait_message_state(
+    port: int, chat_id: str, message_id: str, state: str, timeout: float = 5.0
+) -> dict[str, Any]:
+    """Poll the (inference-dialect) message until it is in ``state``; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        message: dict[str, Any] = request(
+            port, "GET", f"/chats/{chat_id}/messages/{message_id}"
+        ).json()
+        if message["state"] == state:
+            return message
+        assert time.monotonic() < deadline, (state, message["state"])
+        time.sleep(0.01)
+
+
 def read_stream(
     port: int,
     path: str,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import time
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from srv_raw import (
     read_stream,
     request,
     stream,
+    wait_message_state,
 )
 
 from oaproto.transports.server import (
@@ -304,12 +304,11 @@ def test_never_end(oa_server: ThreadedServer, where: str) -> None:
         head.chunks[0],
     )
     # On the stream, the message itself completes meanwhile; in the worker it never starts.
-    path = f"/chats/{chat_id}/messages/{reply['id']}"
-    deadline = time.monotonic() + 5
-    while (state := request(port, "GET", path).json()["state"]) != "complete" and not on_message:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    assert state == ("pending" if on_message else "complete")
+    if on_message:
+        path = f"/chats/{chat_id}/messages/{reply['id']}"
+        assert request(port, "GET", path).json()["state"] == "pending"
+    else:
+        wait_message_state(port, chat_id, reply["id"], "complete")
 
 
 # -- selecting faults -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from srv_raw import (
     new_chat,
     prompter,
     request,
+    wait_message_state,
 )
 
 from oaproto._sampling import MODEL_CONFIGS
@@ -339,12 +340,7 @@ def test_prompter_message_tree_rules(oa_server: ThreadedServer) -> None:
         f"/chats/{chat_id}/assistant_message",
         json_body={"parent_id": first["id"], "model_config_name": "_lorem"},
     ).json()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        state = request(port, "GET", f"/chats/{chat_id}/messages/{done['id']}").json()["state"]
-        if state == "complete":
-            break
-        time.sleep(0.01)
+    wait_message_state(port, chat_id, done["id"], "complete")
     expect_detail(
         post({"content": "hi", "parent_id": done["id"]}),
         413,

@@ -21,6 +21,7 @@ from srv_raw import (
     read_stream,
     request,
     stream,
+    wait_message_state,
 )
 
 from oaproto.transports.server import ThreadedServer
@@ -255,13 +256,7 @@ def test_message_dequeued_too_late_ends_with_timeout(oa_server: ThreadedServer) 
 def test_timeout_error_expires_then_pending_for_ever(oa_server: ThreadedServer) -> None:
     port = oa_server.port
     chat_id, _, reply = conversation(port, fault="queue=0.05")
-    deadline = time.monotonic() + 5
-    while (
-        request(port, "GET", f"/chats/{chat_id}/messages/{reply['id']}").json()["state"]
-        != "timeout"
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    wait_message_state(port, chat_id, reply["id"], "timeout")
     time.sleep(0.1)  # past message_queue_expire: the queued error is gone (§2.5)
     with (
         stream(port, events_path(chat_id, reply["id"])) as (conn, head),

@@ -173,7 +173,8 @@ def test_repr_shows_ids_but_never_the_credential(dialect: Dialect, name: str) ->
     text = repr(session)
     assert SECRET not in text
     assert session.state.name in text
-    assert session.dialect is dialect
+    assert f"chat_id={session.chat_id!r}" in text
+    assert f"assistant_message_id={session.assistant_message_id!r}" in text
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 import pytest
-from transport_harness import TOKEN, make_transport
+from transport_harness import TOKEN, assert_deleted, make_transport
 
 from oaproto import ClientConfig, Dialect, TransportTimeoutError
 from oaproto.transports import AsyncChatClient
@@ -82,12 +82,6 @@ async def wait_for_step(server: ThreadedServer, step: str) -> None:
         # Polling: the server runs in another thread and offers no event to wait on.
         while not any(request.step == step for request in server.requests):  # noqa: ASYNC110
             await anyio.sleep(0.01)
-
-
-def assert_deleted(server: ThreadedServer, chat_id: str | None) -> None:
-    assert chat_id is not None
-    assert chat_id in server.deleted_chat_ids
-    assert all(chat["id"] != chat_id for chat in server.chats())
 
 
 async def test_cancel_scope_mid_stream_deletes_the_chat(

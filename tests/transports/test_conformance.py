@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from transport_harness import Harness
+from transport_harness import Harness, assert_deleted, steps, stored_chat
 
 from oaproto import (
     APIError,
@@ -30,23 +30,9 @@ from oaproto import (
     TransportTimeoutError,
     ValidationError,
 )
-from oaproto.transports.server import ECHO_MODEL_NAME, ThreadedServer
+from oaproto.transports.server import ECHO_MODEL_NAME
 
 DIALECTS = [Dialect.INFERENCE, Dialect.WEB]
-
-
-def stored_chat(server: ThreadedServer, chat_id: str) -> dict[str, Any] | None:
-    return next((chat for chat in server.chats() if chat["id"] == chat_id), None)
-
-
-def assert_deleted(server: ThreadedServer, chat_id: str | None) -> None:
-    assert chat_id is not None
-    assert chat_id in server.deleted_chat_ids
-    assert stored_chat(server, chat_id) is None
-
-
-def steps(server: ThreadedServer) -> list[str]:
-    return [request.step for request in server.requests]
 
 
 # --- the happy path ----------------------------------------------------------

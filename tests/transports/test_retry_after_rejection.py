@@ -9,8 +9,7 @@ session is back where the refused command was called, and asking again (or
 from __future__ import annotations
 
 import pytest
-from test_conformance import assert_deleted, steps, stored_chat
-from transport_harness import Harness
+from transport_harness import Harness, assert_deleted, steps, stored_chat
 
 from oaproto import APIError, BusyError, ChatState, Dialect, ValidationError
 

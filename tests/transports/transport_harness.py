@@ -44,6 +44,23 @@ SERVER_DEFAULTS: dict[str, Any] = {
 }
 
 
+def stored_chat(server: ThreadedServer, chat_id: str) -> dict[str, Any] | None:
+    """The chat as the server stores it, or ``None`` once it is gone."""
+    return next((chat for chat in server.chats() if chat["id"] == chat_id), None)
+
+
+def assert_deleted(server: ThreadedServer, chat_id: str | None) -> None:
+    """The chat existed, the server saw it deleted, and it is no longer stored."""
+    assert chat_id is not None
+    assert chat_id in server.deleted_chat_ids
+    assert stored_chat(server, chat_id) is None
+
+
+def steps(server: ThreadedServer) -> list[str]:
+    """The steps of every request the server received, in order."""
+    return [request.step for request in server.requests]
+
+
 def make_transport(adapter: str, timeout: float, **options: Any) -> Any:
     """A new transport of kind ``adapter``."""
     kinds: dict[str, Any] = {
