@@ -1,248 +1,326 @@
-"""``oaproto chat MESSAGE``: stream one reply to the terminal.
+"""``oaproto chat``: one reply, or a conversation on a terminal.
 
-Without ``--url`` it starts the embedded reference server in this process
-(model ``_lorem``), so the command works on a fresh machine with only the
-``cli`` extra (aiohttp) installed. The credential is read from
-``$OAPROTO_TOKEN`` or ``--token-file``, never from the command line, where
-every user of the machine could read it in the process list.
+The message comes from the positional words, or from stdin when stdin is not
+a terminal or the message is ``-``. With no message on a terminal, an
+interactive session (``_cli_interactive``) continues one chat turn after turn.
+Without ``--url`` an embedded reference server answers (model ``_lorem``), so
+the command works on a fresh machine with only the ``cli`` extra installed.
 
-Exit status: 0 success, 1 an API, reply or transport error, 2 a usage or
-configuration error, 130 interrupted. Errors are one line on stderr.
+The chat is deleted when the command ends, however it ends (an error, Ctrl-C,
+a closed pipe), unless ``--keep`` is given; ``--chat ID`` continues a kept
+chat and leaves it in place.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import math
-import os
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from oaproto import (
     PRESETS,
+    ChatAPI,
+    ChatSession,
     ClientConfig,
-    Dialect,
-    LocalProtocolError,
+    NotFoundError,
     OAProtoError,
-    ReplyCompleted,
     ReplyFailed,
-    StreamEvent,
-    Token,
+    SamplingParameters,
 )
 
-__all__ = ["TOKEN_ENV", "add_chat_command", "run_chat"]
+from ._cli_common import (
+    ExitStatus,
+    UsageError,
+    add_parser,
+    client_config,
+    connection_options,
+    describe,
+    report_error,
+    say,
+    server_url,
+    status_for,
+)
+from ._cli_render import (
+    JsonReply,
+    OutputClosed,
+    TextReply,
+    discard_stdout,
+    prepare_streams,
+)
+from ._cli_transport import ChatLink, Connection, TransportSetupError
 
-#: The environment variable holding the credential.
-TOKEN_ENV = "OAPROTO_TOKEN"  # noqa: S105 - a variable name, not a credential
+__all__ = [
+    "EMBEDDED_MODEL",
+    "add_chat_command",
+    "open_connection",
+    "run_chat",
+    "run_command",
+]
+
 #: The model the embedded reference server is asked for by default.
 EMBEDDED_MODEL = "_lorem"
-# Seconds between the embedded server's tokens: slow enough to watch them arrive.
-_EMBEDDED_TOKEN_DELAY = 0.03
 
-_TRANSPORTS = ("aiohttp", "httpx", "requests", "h11")
+# --temperature etc.: option dest -> SamplingParameters field (the same names).
+_SAMPLING = {
+    "temperature": float,
+    "top_k": int,
+    "top_p": float,
+    "typical_p": float,
+    "repetition_penalty": float,
+    "max_new_tokens": int,
+}
 
+_DESCRIPTION = """\
+Stream a reply from an Open Assistant chat API. Without --url, an embedded
+reference server answers (model _lorem). The credential comes from a file or
+the environment, never from the command line.
 
-class _UsageError(Exception):
-    """A bad option or environment: exit status 2."""
+examples:
+  oaproto chat "Hello there"                  one reply, streamed
+  echo "Summarise this" | oaproto chat        the message from stdin
+  oaproto chat                                a conversation (on a terminal)
+  oaproto chat --json hi | jq -r .type        one JSON object per event
+  oaproto chat --url https://host --cookies cookies.txt --keep hi
+"""
 
 
 def add_chat_command(subparsers: Any) -> None:
     """Add the ``chat`` sub-command to the ``oaproto`` parser."""
-    parser = subparsers.add_parser(
+    parser = add_parser(
+        subparsers,
         "chat",
-        help="stream a reply (from the embedded reference server unless --url is given)",
-        description=(
-            "Stream one reply to the terminal. Without --url, an embedded reference server"
-            f" answers (model {EMBEDDED_MODEL}). The credential comes from ${TOKEN_ENV} or"
-            " --token-file, never from the command line."
-        ),
-    )
-    parser.add_argument("message", help="what to say")
-    parser.add_argument("--url", help="the server's base URL (default: embedded reference server)")
-    parser.add_argument(
-        "--dialect",
-        choices=[dialect.value for dialect in Dialect],
-        default=Dialect.INFERENCE.value,
-        help="web: the website's /api/chat; inference: the inference server (default)",
+        parents=[connection_options()],
+        help="chat: one reply, or a conversation on a terminal",
+        description=_DESCRIPTION,
     )
     parser.add_argument(
-        "--token-file",
-        type=Path,
-        help=f"a file holding the session token or bearer token (default: ${TOKEN_ENV})",
+        "message",
+        nargs="*",
+        help="what to say; '-' or none on a pipe: read stdin; none on a terminal: converse",
     )
-    parser.add_argument("--model", help="model config name (default: the server's usual one)")
-    parser.add_argument("--preset", choices=list(PRESETS), help="sampling preset (default: k50)")
-    parser.add_argument(
-        "--transport",
-        choices=_TRANSPORTS,
-        default="aiohttp",
-        help="HTTP library (default: aiohttp)",
+    reply = parser.add_argument_group("reply")
+    add = reply.add_argument
+    add("--model", help="model config name (default: the server's usual one; see oaproto models)")
+    add(
+        "--preset",
+        choices=list(PRESETS),
+        metavar="NAME",
+        help=f"sampling preset: {', '.join(PRESETS)} (default: k50)",
     )
-    parser.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=180.0,
-        help="seconds to wait for connecting, each read, and reply progress (default: 180)",
+    for name, kind in _SAMPLING.items():
+        add(
+            f"--{name.replace('_', '-')}",
+            type=kind,
+            metavar="N",
+            help=f"sampling parameter {name}, replacing the preset's",
+        )
+    add("--system", metavar="TEXT", help="a system prompt (custom instructions)")
+    chat = parser.add_argument_group("chat")
+    chat.add_argument(
+        "--keep", action="store_true", help="keep the chat and print its id on stderr"
+    )
+    chat.add_argument("--chat", metavar="ID", help="continue a kept chat (it stays kept)")
+    chat.add_argument(
+        "--json", action="store_true", help="one JSON object per line for every event"
     )
     parser.set_defaults(handler=run_chat)
 
 
 def run_chat(args: argparse.Namespace) -> int:
     """Run ``oaproto chat``; returns the exit status."""
-    output = _Output()
+    return run_command("chat", args, _chat)
+
+
+def run_command(
+    command: str,
+    args: argparse.Namespace,
+    body: Callable[[argparse.Namespace, Connection, ClientConfig], int],
+) -> int:
+    """Run a client command's ``body`` with a connection; every failure is one line and a status.
+
+    ``body`` reports nothing itself; it raises, and this reports once.
+    """
+    prepare_streams()
     try:
-        token = _read_token(args.token_file)
-        model = args.model or (None if args.url else EMBEDDED_MODEL)
-        with _server(args.url) as base_url:
-            config = ClientConfig(base_url=base_url, dialect=Dialect(args.dialect), token=token)
-            options = _reply_options(model, args.preset)
-            _chat(args.transport, config, args.message, args.timeout, options, output)
-    except (_UsageError, LocalProtocolError) as exc:
-        return output.fail(2, f"error: {exc}")
-    except OAProtoError as exc:
-        return output.fail(1, f"{type(exc).__name__}: {exc}")
-    except ImportError as exc:  # an optional library (an extra) is not installed
-        return output.fail(2, f"error: {exc.name or 'a library'} is not installed: {exc}")
+        with server_url(args.url) as url, open_connection(args) as connection:
+            return body(args, connection, client_config(args, url))
+    except OutputClosed:
+        discard_stdout()
+        return ExitStatus.OUTPUT_CLOSED
     except KeyboardInterrupt:
-        return output.fail(130, "interrupted")
-    output.finish()
-    return 0
-
-
-class _Output:
-    """Writes tokens as they arrive; keeps errors on a line of their own."""
-
-    def __init__(self) -> None:
-        self.streamed = False
-
-    def show(self, event: StreamEvent) -> None:
-        if isinstance(event, Token) and event.text:
-            self._write(event.text)
-        elif isinstance(event, ReplyCompleted) and not self.streamed:
-            self._write(event.text)  # fetched rather than streamed: nothing shown yet
-        elif isinstance(event, ReplyFailed):
-            raise event.to_exception()
-
-    def _write(self, text: str) -> None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        self.streamed = True
-
-    def finish(self) -> None:
-        sys.stdout.write("\n")
-        sys.stdout.flush()
-
-    def fail(self, status: int, message: str) -> int:
-        if self.streamed:
-            self.finish()
-        # One line: a multi-line server detail must not look like a traceback.
-        print(f"oaproto chat: {' '.join(message.split())}", file=sys.stderr)
-        return status
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value > 0:  # also rejects nan
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
-    return value
-
-
-def _read_token(token_file: Path | None) -> str | None:
-    if token_file is None:
-        return os.environ.get(TOKEN_ENV) or None
-    try:
-        token = token_file.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise _UsageError(f"cannot read --token-file: {exc.strerror}") from None
-    if not token:
-        raise _UsageError("--token-file is empty")
-    return token
-
-
-def _reply_options(model: str | None, preset: str | None) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    if model is not None:
-        options["model_config_name"] = model
-    if preset is not None:
-        options["sampling"] = PRESETS[preset]
-    return options
+        say(command, "interrupted")
+        return ExitStatus.INTERRUPTED
+    except (UsageError, OAProtoError, TransportSetupError) as exc:
+        return report_error(command, exc)
 
 
 @contextmanager
-def _server(url: str | None) -> Iterator[str]:
-    if url is not None:
-        yield url
-        return
-    from .server import ServerConfig, SyncServer
-
-    # It speaks both dialects on one port. Open mode (any credential) is fine
-    # here: loopback, a random port, one chat.
-    config = ServerConfig(token_delay=_EMBEDDED_TOKEN_DELAY)
-    with SyncServer(config, warn_open_mode=False) as server:
-        yield server.url
-
-
-def _chat(
-    name: str,
-    config: ClientConfig,
-    message: str,
-    seconds: float,
-    options: dict[str, Any],
-    output: _Output,
-) -> None:
-    if name in ("aiohttp", "h11"):
-        asyncio.run(_chat_async(name, config, message, seconds, options, output))
-        return
-    from ._sync import ChatClient
-
-    if name == "requests":
-        from .requests import RequestsTransport
-
-        transport: Any = RequestsTransport(timeout=seconds)
-    else:
-        from .httpx import HttpxTransport
-
-        transport = HttpxTransport(timeout=seconds)
-    with (
-        transport,
-        ChatClient(transport, config, idle_timeout=seconds, **options) as chat,
-        chat.reply(message) as events,
-    ):
-        for event in events:
-            output.show(event)
-
-
-async def _chat_async(
-    name: str,
-    config: ClientConfig,
-    message: str,
-    seconds: float,
-    options: dict[str, Any],
-    output: _Output,
-) -> None:
-    from ._async import AsyncChatClient
-
-    if name == "aiohttp":
-        from .aiohttp import AiohttpTransport
-
-        transport: Any = AiohttpTransport(timeout=seconds)
-    else:
-        from .h11_anyio import H11Transport
-
-        transport = H11Transport(timeout=seconds)
+def open_connection(args: argparse.Namespace) -> Iterator[Connection]:
+    """The ``--transport`` adapter, closed when the block ends (Ctrl-C cannot skip it)."""
+    connection = Connection(
+        args.transport, timeout=args.timeout, proxy=args.proxy, embedded=args.url is None
+    )
     try:
-        async with (
-            AsyncChatClient(transport, config, idle_timeout=seconds, **options) as chat,
-            chat.reply(message) as events,
-        ):
-            async for event in events:
-                output.show(event)
+        yield connection
     finally:
-        await transport.close()
+        with sigint_ignored():
+            connection.close()
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Let a cleanup (bounded by the drivers) finish even if Ctrl-C is pressed again."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _chat(args: argparse.Namespace, connection: Connection, config: ClientConfig) -> int:
+    message = _message(args.message)
+    if message is None and args.json:
+        raise UsageError("--json needs a message (arguments or stdin)")
+    options = reply_options(args)
+    if args.model is not None:
+        check_model(connection, config, args.model)
+    session = None if args.chat is None else resumed_session(connection, config, args.chat, options)
+
+    def new_chat() -> ChatLink:
+        return connection.chat(config, options)
+
+    def finish(link: ChatLink) -> None:
+        finish_chat(link, keep=args.keep)
+
+    if message is None:
+        from ._cli_interactive import Conversation
+
+        link = connection.chat(config, options, session)
+        conversation = Conversation(connection, config, link, new_chat, finish)
+        return conversation.run(_banner(args, config, options))
+    link = connection.chat(config, options, session)
+    try:
+        return _one_reply(link, message, args.json)
+    finally:
+        finish(link)
+
+
+def _one_reply(link: ChatLink, message: str, as_json: bool) -> int:
+    reply: JsonReply | TextReply = JsonReply(link.session) if as_json else TextReply()
+    try:
+        outcome = link.turn(message, reply.show)
+        if isinstance(outcome, ReplyFailed):
+            raise outcome.to_exception()
+    except (OAProtoError, KeyboardInterrupt) as exc:
+        _end_reply(reply, exc)
+        raise
+    return ExitStatus.OK
+
+
+def _end_reply(reply: JsonReply | TextReply, error: BaseException) -> None:
+    try:
+        if isinstance(reply, TextReply):
+            reply.end_line()
+        elif isinstance(error, KeyboardInterrupt):
+            reply.fail("interrupted", "KeyboardInterrupt", ExitStatus.INTERRUPTED)
+        else:
+            reply.fail(describe(error), type(error).__name__, status_for(error))
+    except OutputClosed:  # the error still goes to stderr
+        pass
+
+
+def finish_chat(link: ChatLink, *, keep: bool) -> None:
+    """Delete the chat if this command created it, or say how to continue it with ``--keep``."""
+    with sigint_ignored():
+        session = link.session
+        if not keep:
+            link.close()
+        elif session.needs_cleanup and session.chat_id is not None:
+            chat_id = session.chat_id
+            say("chat", f"kept chat {chat_id} (continue it with --chat {chat_id})")
+
+
+def _message(words: list[str]) -> str | None:
+    if words == ["-"] or (not words and not sys.stdin.isatty()):
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError:
+            raise UsageError("the message on stdin is not valid text") from None
+        if not text.strip():
+            raise UsageError("the message on stdin is empty")
+        return text.rstrip("\r\n")
+    if not words:
+        return None
+    message = " ".join(words)
+    if not message.strip():
+        raise UsageError("the message is empty")
+    return message
+
+
+def reply_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The driver's reply options from ``--model``, ``--preset``, sampling options and ``--system``.
+
+    Raises:
+        LocalProtocolError: a sampling value that can never work.
+    """
+    options: dict[str, Any] = {}
+    model = args.model or (EMBEDDED_MODEL if args.url is None else None)
+    if model is not None:
+        options["model_config_name"] = model
+    changes = {name: getattr(args, name) for name in _SAMPLING if getattr(args, name) is not None}
+    if args.preset is not None or changes:
+        sampling: SamplingParameters = PRESETS[args.preset or "k50"]
+        options["sampling"] = sampling.with_changes(**changes)
+    if args.system is not None:
+        options["system_prompt"] = args.system
+    return options
+
+
+def check_model(connection: Connection, config: ClientConfig, model: str) -> None:
+    """Fail with the valid names when the server does not serve ``model``.
+
+    A server without a model list (404) is left to judge the name itself.
+
+    Raises:
+        UsageError: an unknown model.
+    """
+    try:
+        configs = connection.call(ChatAPI(config).list_model_configs())
+    except NotFoundError:
+        return
+    names = [info.name for info in configs]
+    if model not in names:
+        raise UsageError(f"unknown model {model!r}; the server has: {', '.join(names)}")
+
+
+def resumed_session(
+    connection: Connection, config: ClientConfig, chat_id: str, options: dict[str, Any]
+) -> ChatSession:
+    """A session continuing the chat ``chat_id`` after its last complete reply.
+
+    Raises:
+        NotFoundError: no such chat.
+        UsageError: the chat has messages but no complete reply to answer.
+    """
+    chat = connection.call(ChatAPI(config).get_chat(chat_id))
+    last = chat.last_complete_assistant_message()
+    if last is None:
+        if chat.messages:
+            raise UsageError(f"chat {chat_id} has no complete reply to continue from")
+        return ChatSession.resume(config, chat_id=chat.id, **options)
+    return ChatSession.resume(
+        config,
+        chat_id=chat.id,
+        parent_id=last.id,
+        prompter_message_id=last.parent_id,
+        **options,
+    )
+
+
+def _banner(args: argparse.Namespace, config: ClientConfig, options: dict[str, Any]) -> str:
+    model = options.get("model_config_name", "the default model")
+    where = "the embedded reference server" if args.url is None else config.base_url
+    return f"Chatting with {model} on {where}. /help for commands, Ctrl-D or /quit to leave."
