@@ -8,7 +8,13 @@ move the bytes.
 from __future__ import annotations
 
 # --- errors, HTTP value objects, client configuration (shared foundation) ---
-from ._config import DEV_COOKIE_NAME, SECURE_COOKIE_NAME, ClientConfig, Dialect
+from ._config import ClientConfig, Dialect
+from ._credentials import (
+    DEV_COOKIE_NAME,
+    SECURE_COOKIE_NAME,
+    load_cookie_file,
+    parse_cookie_header,
+)
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -106,6 +112,8 @@ __all__ = [
     "TransportTimeoutError",
     "ValidationError",
     "redact_headers",
+    "load_cookie_file",
+    "parse_cookie_header",
     # SSE decoder and encoder
     "SSEDecoder",
     "ServerSentEvent",

@@ -9,15 +9,13 @@ import pytest
 
 from oaproto import LocalProtocolError
 from oaproto._config import (
-    COOKIE_CHUNK_SIZE,
-    DEV_COOKIE_NAME,
-    SECURE_COOKIE_NAME,
     ClientConfig,
     Dialect,
     build_request,
     encode_json,
     quote_segment,
 )
+from oaproto._credentials import COOKIE_CHUNK_SIZE, DEV_COOKIE_NAME, SECURE_COOKIE_NAME
 
 SECRET = "tok-3f9a8b7c6d5e"
 
