@@ -45,7 +45,7 @@ from ._cli_common import (
 )
 from ._cli_render import (
     JsonReply,
-    OutputClosed,
+    OutputClosedError,
     TextReply,
     discard_stdout,
     prepare_streams,
@@ -147,7 +147,7 @@ def run_command(
     try:
         with server_url(args.url) as url, open_connection(args) as connection:
             return body(args, connection, client_config(args, url))
-    except OutputClosed:
+    except OutputClosedError:
         discard_stdout()
         return ExitStatus.OUTPUT_CLOSED
     except KeyboardInterrupt:
@@ -228,7 +228,7 @@ def _end_reply(reply: JsonReply | TextReply, error: BaseException) -> None:
             reply.fail("interrupted", "KeyboardInterrupt", ExitStatus.INTERRUPTED)
         else:
             reply.fail(describe(error), type(error).__name__, status_for(error))
-    except OutputClosed:  # the error still goes to stderr
+    except OutputClosedError:  # the error still goes to stderr
         pass
 
 

@@ -14,9 +14,10 @@ import math
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from oaproto import (
     APIError,
@@ -30,6 +31,7 @@ from oaproto import (
     ProtocolError,
     TransportError,
     __version__,
+    load_cookie_file,
 )
 
 from ._cli_transport import TRANSPORT_NAMES, TransportSetupError
@@ -144,10 +146,8 @@ def describe(error: BaseException) -> str:
 
 def say(command: str, text: str) -> None:
     """One line on stderr, prefixed with the command."""
-    try:
+    with suppress(OSError, ValueError):  # stderr closed too: the exit status still tells
         print(f"oaproto {command}: {text}", file=sys.stderr, flush=True)
-    except (OSError, ValueError):  # stderr closed too: the exit status still tells
-        pass
 
 
 def report_error(command: str, error: BaseException) -> ExitStatus:
@@ -245,32 +245,6 @@ def _read(path: Path, option: str) -> str:
     return text
 
 
-def _is_netscape(text: str) -> bool:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return any(line.startswith("# Netscape HTTP Cookie File") for line in lines[:1]) or any(
-        line.count("\t") >= 6 for line in lines
-    )
-
-
-def _cookies_from_file(path: Path) -> dict[str, str]:
-    from oaproto import load_cookie_file, parse_cookie_header
-
-    text = _read(path, "--cookies")
-    if _is_netscape(text):
-        return load_cookie_file(path)
-    line = text.strip()
-    if line.lower().startswith("cookie:"):
-        line = line[len("cookie:") :]
-    return parse_cookie_header(line.strip())
-
-
-def _cookies_from_environment(value: str) -> dict[str, str] | str:
-    from oaproto import parse_cookie_header
-
-    # A bare value (no "name=") is the session token itself.
-    return parse_cookie_header(value) if "=" in value else value
-
-
 def client_config(args: argparse.Namespace, base_url: str) -> ClientConfig:
     """The client configuration from the options, the credential files and the environment.
 
@@ -295,18 +269,18 @@ def client_config(args: argparse.Namespace, base_url: str) -> ClientConfig:
         token = _read(args.token_file, "--token-file").strip() if args.token_file else token_env
         return ClientConfig(base_url=base_url, dialect=dialect, token=token)
     if args.cookies is not None:
-        cookies: dict[str, str] | str = _cookies_from_file(args.cookies)
-    elif args.token_file is not None:
-        cookies = _read(args.token_file, "--token-file").strip()
-    elif cookie_env is not None:
-        cookies = _cookies_from_environment(cookie_env)
-    elif token_env is not None:
-        cookies = token_env
-    else:
-        return ClientConfig(base_url=base_url, dialect=dialect)
-    if isinstance(cookies, str):
-        return ClientConfig(base_url=base_url, dialect=dialect, token=cookies)
-    return ClientConfig.from_cookies(cookies, base_url=base_url, dialect=dialect)
+        host = urlsplit(base_url).hostname
+        cookies = load_cookie_file(args.cookies, domain=host)
+        if not cookies:
+            raise UsageError(f"--cookies {args.cookies} holds no cookie for {host}")
+        return ClientConfig.from_cookies(cookies, base_url=base_url)
+    if args.token_file is not None:
+        token = _read(args.token_file, "--token-file").strip()
+    elif cookie_env is not None and "=" in cookie_env:
+        return ClientConfig.from_cookies(cookie_env, base_url=base_url)
+    else:  # a bare value is the session token itself
+        token = cookie_env or token_env
+    return ClientConfig(base_url=base_url, dialect=dialect, token=token)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from types import ModuleType
 
@@ -59,10 +60,8 @@ class _History:
         self._path = history_path()
         if self._readline is not None:
             self._readline.set_history_length(_HISTORY_LENGTH)
-            try:
+            with suppress(OSError):  # none yet, or unreadable: start empty
                 self._readline.read_history_file(self._path)
-            except OSError:  # none yet, or unreadable: start empty
-                pass
 
     def save(self) -> None:
         if self._readline is None:

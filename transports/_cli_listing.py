@@ -125,7 +125,7 @@ def _show(chat: Chat, as_json: bool) -> None:
         children.setdefault(message.parent_id, []).append(message)
     known = {m.id for m in chat.messages}
     roots = [m for m in chat.messages if m.parent_id not in known]
-    stack = [(m, 0) for m in reversed(sorted(roots, key=lambda m: m.created_at))]
+    stack = [(m, 0) for m in sorted(roots, key=lambda m: m.created_at, reverse=True)]
     seen: set[str] = set()
     while stack:
         message, depth = stack.pop()

@@ -1,7 +1,7 @@
 """How the command line shows a reply: streamed text, or one JSON object per line.
 
 Writes never raise a traceback at the user: a closed pipe becomes
-:class:`OutputClosed` (the command stops, cleans up and exits quietly), and a
+:class:`OutputClosedError` (the command stops, cleans up and exits quietly), and a
 character the output encoding cannot show is replaced (text) or escaped (JSON).
 """
 
@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any, TextIO
 
 from oaproto import (
@@ -28,7 +29,7 @@ from oaproto import (
 
 __all__ = [
     "JsonReply",
-    "OutputClosed",
+    "OutputClosedError",
     "TextReply",
     "prepare_streams",
     "use_colour",
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-class OutputClosed(Exception):
+class OutputClosedError(Exception):
     """Standard output was closed by its reader (a broken pipe)."""
 
 
@@ -77,14 +78,14 @@ def write(text: str, stream: TextIO | None = None) -> None:
     """Write and flush ``text`` to stdout (or ``stream``).
 
     Raises:
-        OutputClosed: the reader went away.
+        OutputClosedError: the reader went away.
     """
     out = stream or sys.stdout
     try:
         out.write(text)
         out.flush()
     except BrokenPipeError:
-        raise OutputClosed from None
+        raise OutputClosedError from None
 
 
 def _ascii_only(stream: TextIO) -> bool:
@@ -218,7 +219,5 @@ class TextReply:
 
     @staticmethod
     def _stderr(text: str) -> None:
-        try:
+        with suppress(OutputClosedError):  # a status line is not worth failing over
             write(text, sys.stderr)
-        except OutputClosed:  # a status line is not worth failing over
-            pass

@@ -101,7 +101,7 @@ class ChatLink(Protocol):
     def turn(
         self, content: str | None, show: Callable[[StreamEvent], None]
     ) -> ReplyCompleted | ReplyFailed:
-        """Post ``content`` (``None``: regenerate the last reply) and stream the reply to ``show``."""
+        """Post ``content`` (``None``: regenerate the last reply); stream the reply to ``show``."""
 
     def close(self) -> None:
         """Close the stream and delete the chat if it created it."""
@@ -213,8 +213,8 @@ class _BlockingChat:
         with stream as events:
             for event in events:
                 show(event)
-        outcome: ReplyCompleted | ReplyFailed = stream.outcome
-        return outcome
+        assert stream.outcome is not None  # iteration ends only after the final event
+        return stream.outcome
 
     def close(self) -> None:
         self.client.close()
@@ -244,8 +244,8 @@ class _AsyncChat:
         async with stream as events:
             async for event in events:
                 show(event)
-        outcome: ReplyCompleted | ReplyFailed = stream.outcome
-        return outcome
+        assert stream.outcome is not None  # iteration ends only after the final event
+        return stream.outcome
 
     def close(self) -> None:
         self._run(self.client.close())
