@@ -12,6 +12,7 @@ unless ``--keep`` was given.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
@@ -115,7 +116,8 @@ class Conversation:
         """
         history = _History()
         try:
-            say("chat", banner)
+            with suppress(OSError, ValueError):
+                print(banner, file=sys.stderr, flush=True)
             while self._step():
                 pass
         finally:

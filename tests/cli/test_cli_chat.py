@@ -3,43 +3,82 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import (
+    DIALECTS,
+    OAPROTO,
+    TIMEOUT,
+    TRANSPORTS,
+    Terminal,
+    environment,
+    json_lines,
+    list_chats,
+    oaproto,
+    serve,
+    wait_until,
+)
+
+from oaproto import SECURE_COOKIE_NAME
 
 TOKEN = "cli-t0ken-never-printed-41d7"
-COMMAND = [sys.executable, "-m", "oaproto.transports.cli", "chat"]
+# The embedded server answers without a rate limit and with slow tokens; these
+# servers answer at once.
+FAST = {"token_delay": 0, "rate_limit": None}
 
 
-def oaproto_chat(*args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if key != "OAPROTO_TOKEN"}
-    if token is not None:
-        env["OAPROTO_TOKEN"] = token
-    return subprocess.run(
-        [*COMMAND, *args], capture_output=True, text=True, timeout=60, env=env, check=False
-    )
+@pytest.fixture(scope="module")
+def external_server() -> Iterator[str]:
+    """An ``oaproto serve`` process with one token; its URL."""
+    with serve("--token", TOKEN, "--rate-limit", "off", "--token-delay", "0") as url:
+        yield url
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx", "requests", "h11"])
-def test_embedded_server_echo_reply(transport: str) -> None:
-    result = oaproto_chat("Hello there, friend", "--model", "_echo", "--transport", transport)
+# --- the main path: every transport, both dialects, both kinds of server ---
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_embedded_server(transport: str, dialect: str) -> None:
+    result = oaproto(
+        "chat", "Hello", "there,", "friend", "--model", "_echo",
+        "--transport", transport, "--dialect", dialect,
+    )  # fmt: skip
     assert (result.returncode, result.stdout, result.stderr) == (0, "Hello there, friend\n", "")
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_external_server(external_server: str, transport: str, dialect: str) -> None:
+    result = oaproto(
+        "chat", "héllo ☃ wörld", "--url", external_server, "--model", "_echo",
+        "--transport", transport, "--dialect", dialect,
+        env=environment(OAPROTO_TOKEN=TOKEN),
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (0, "héllo ☃ wörld\n", "")
+    assert list_chats(external_server, dialect, TOKEN) == []  # deleted
 
 
 def test_quick_start_streams_tokens_as_they_arrive() -> None:
     # The README's command: no --url, so the embedded server answers with lorem ipsum.
     with subprocess.Popen(
-        [*COMMAND, "Hello there"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [*OAPROTO, "chat", "Hello there"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment(),
     ) as process:
         assert process.stdout is not None
         first = os.read(process.stdout.fileno(), 1024)  # returns once the first token is out
         running_after_first_token = process.poll() is None
-        rest, errors = process.communicate(timeout=60)
+        rest, errors = process.communicate(timeout=TIMEOUT)
     output = (first + rest).decode()
     assert process.returncode == 0, errors
     assert running_after_first_token  # the rest of the reply was still to come
@@ -57,44 +96,91 @@ def test_quick_start_needs_only_aiohttp() -> None:
     )
     result = subprocess.run(
         [sys.executable, "-W", "error", "-c", code],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=TIMEOUT,
         check=False,
+        env=environment(),
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert len(result.stdout.split()) >= 10
 
 
-@pytest.mark.oa_server(tokens=[TOKEN], token_delay=0, rate_limit=None)
-@pytest.mark.parametrize("dialect", ["web", "inference"])
-def test_url_with_the_token_from_the_environment(oa_server: Any, dialect: str) -> None:
-    result = oaproto_chat(
-        "one two", "--url", oa_server.url, "--dialect", dialect, "--model", "_echo", token=TOKEN
+def test_a_missing_extra_names_what_to_install() -> None:
+    code = (
+        "import sys; sys.modules['trio'] = None;"
+        "from oaproto.transports.cli import main;"
+        "sys.exit(main(['chat', '--transport', 'h11-trio', 'hi']))"
     )
-    assert (result.returncode, result.stdout, result.stderr) == (0, "one two\n", "")
-    assert oa_server.chats() == []  # deleted
-    assert len(oa_server.deleted_chat_ids) == 1
-
-
-@pytest.mark.oa_server(tokens=[TOKEN], token_delay=0, rate_limit=None)
-def test_token_file(oa_server: Any, tmp_path: Path) -> None:
-    token_file = tmp_path / "token"
-    token_file.write_text(TOKEN + "\n")
-    result = oaproto_chat(
-        "hi", "--url", oa_server.url, "--token-file", str(token_file), "--model", "_echo"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=False
     )
-    assert (result.returncode, result.stdout) == (0, "hi\n")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "oaproto chat: --transport h11-trio needs trio: pip install 'oaproto[trio]'\n"
+    )
 
 
-@pytest.mark.oa_server(tokens=["another-token"], token_delay=0, rate_limit=None)
-def test_a_rejected_token_is_a_one_line_typed_error_without_the_token(oa_server: Any) -> None:
-    result = oaproto_chat("hi", "--url", oa_server.url, token=TOKEN)
+# --- where the message comes from ---
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [([], "from a pipe\n"), (["-"], "a dash reads stdin\n"), (["words", "win"], "not read")],
+)
+def test_the_message_from_stdin_or_the_words(args: list[str], stdin: str) -> None:
+    result = oaproto("chat", "--model", "_echo", *args, input=stdin)
+    expected = " ".join(args) if args and args != ["-"] else stdin.rstrip("\n")
+    assert (result.returncode, result.stdout, result.stderr) == (0, expected + "\n", "")
+
+
+# --- machine-readable output ---
+
+
+@pytest.mark.oa_server(pending_interval=0.05, **FAST)
+def test_json_is_one_object_per_line_ending_with_completed(oa_server: Any) -> None:
+    oa_server.faults.add("queue=0.3", step="assistant_message")
+    result = oaproto("chat", "--json", "--url", oa_server.url, "--model", "_echo", "one two three")
+    assert (result.returncode, result.stderr) == (0, "")
+    events = json_lines(result.stdout)
+    types = [event["type"] for event in events]
+    assert types[0] == "pending"
+    assert types[-1] == "completed"
+    assert set(types[:-1]) == {"pending", "token"}
+    assert {"queue_position", "queue_size"} <= events[0].keys()
+    tokens = "".join(event["text"] for event in events if event["type"] == "token")
+    assert tokens == events[-1]["text"] == "one two three"
+    assert events[-1]["chat_id"] == oa_server.deleted_chat_ids[0]
+    assert oa_server.chats() == []
+
+
+@pytest.mark.oa_server(token_delay=0.02, rate_limit=None)
+def test_json_ends_with_failed_when_the_reply_fails(oa_server: Any) -> None:
+    oa_server.faults.add("error-after-tokens=2")
+    result = oaproto("chat", "--json", "--url", oa_server.url, "hi")
     assert result.returncode == 1
-    assert result.stdout == ""
-    assert result.stderr.startswith("oaproto chat: AuthenticationError: HTTP 401")
-    assert result.stderr.count("\n") == 1
-    assert TOKEN not in result.stderr
+    events = json_lines(result.stdout)
+    assert [event["type"] for event in events] == ["token", "token", "failed"]
+    assert events[-1]["error"] == "Aborted due to worker error."
+    assert events[-1]["state"] == "aborted_by_worker"
+    assert result.stderr.startswith("oaproto chat: ReplyError: reply failed:")
+    assert oa_server.chats() == []
+
+
+@pytest.mark.oa_server(**FAST)
+def test_json_ends_with_failed_for_an_error_status(oa_server: Any) -> None:
+    oa_server.faults.add("status=503", step="assistant_message")
+    result = oaproto("chat", "--json", "--url", oa_server.url, "hi")
+    assert result.returncode == 5
+    (event,) = json_lines(result.stdout)
+    assert event["type"] == "failed"
+    assert event["error_type"] == "BusyError"
+    assert event["exit_status"] == 5
+    assert oa_server.chats() == []
+
+
+# --- errors: one line, a distinct status, the chat deleted ---
 
 
 # Tokens slow enough that the stream is open before the reply could finish
@@ -102,44 +188,68 @@ def test_a_rejected_token_is_a_one_line_typed_error_without_the_token(oa_server:
 @pytest.mark.oa_server(token_delay=0.02, rate_limit=None)
 def test_an_error_mid_reply_ends_the_partial_line_first(oa_server: Any) -> None:
     oa_server.faults.add("error-after-tokens=2")
-    result = oaproto_chat("hi", "--url", oa_server.url)
+    result = oaproto("chat", "hi", "--url", oa_server.url)
     assert result.returncode == 1
     assert result.stdout.endswith("\n")
     assert len(result.stdout.split()) == 2
     assert result.stderr.startswith("oaproto chat: ReplyError: reply failed:")
+    assert result.stderr.count("\n") == 1
     assert oa_server.chats() == []
 
 
-@pytest.mark.oa_server(token_delay=0, rate_limit=None)
-@pytest.mark.parametrize("transport", ["aiohttp", "requests"])
-def test_ctrl_c_mid_stream_still_deletes_the_chat(oa_server: Any, transport: str) -> None:
-    # asyncio.run turns SIGINT into cancellation (aiohttp); a blocking read gets
-    # KeyboardInterrupt (requests). Either way the chat must be deleted.
-    oa_server.faults.add("never-end", step="assistant_message")
-    with subprocess.Popen(
-        [*COMMAND, "hi", "--url", oa_server.url, "--transport", transport],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    ) as process:
-        deadline = time.monotonic() + 30
-        while not any(r.step == "events" for r in oa_server.requests):
-            assert time.monotonic() < deadline, "the stream never opened"
-            time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
-        _, errors = process.communicate(timeout=30)
-    assert process.returncode == 130
-    assert errors == "oaproto chat: interrupted\n"
+@pytest.mark.oa_server(tokens=["another-token"], **FAST)
+def test_a_rejected_token_is_a_one_line_typed_error_without_the_token(oa_server: Any) -> None:
+    result = oaproto("chat", "hi", "--url", oa_server.url, env=environment(OAPROTO_TOKEN=TOKEN))
+    assert result.returncode == 3
+    assert result.stdout == ""
+    assert result.stderr.startswith("oaproto chat: AuthenticationError: HTTP 401")
+    assert result.stderr.count("\n") == 1
+    assert TOKEN not in result.stderr
+
+
+@pytest.mark.oa_server(token_delay=0.02, rate_limit=None)
+@pytest.mark.parametrize(
+    ("fault", "step", "status", "error"),
+    [
+        ("status=503", "assistant_message", 5, "BusyError: HTTP 503"),
+        ("status=429", "assistant_message", 5, "BusyError: HTTP 429"),
+        ("status=404", "prompter_message", 4, "NotFoundError: HTTP 404"),
+        ("close-after-tokens=2", "events", 6, "IncompleteReplyError:"),
+        ("status=500", "create_chat", 1, "APIError: HTTP 500"),
+    ],
+)
+def test_each_kind_of_error_has_its_exit_status(
+    oa_server: Any, fault: str, step: str, status: int, error: str
+) -> None:
+    oa_server.faults.add(fault, step=step)
+    result = oaproto("chat", "hi", "--url", oa_server.url)
+    assert result.returncode == status
+    assert result.stderr.startswith(f"oaproto chat: {error}")
+    assert result.stderr.count("\n") == 1
     assert oa_server.chats() == []
-    assert len(oa_server.deleted_chat_ids) == 1
 
 
-def test_unreachable_url_is_a_transport_error() -> None:
-    result = oaproto_chat("hi", "--url", "http://127.0.0.1:9", "--timeout", "5")
-    assert result.returncode == 1
+def test_unreachable_url_is_a_transport_error_without_the_proxy_password() -> None:
+    result = oaproto("chat", "hi", "--url", "http://127.0.0.1:9", "--timeout", "5")
+    assert result.returncode == 7
     assert result.stderr.startswith("oaproto chat: TransportError:")
     assert result.stderr.count("\n") == 1
-    assert "Traceback" not in result.stderr
+    proxied = oaproto(
+        "chat", "hi", "--url", "http://example.test", "--timeout", "5",
+        "--proxy", "http://user:pr0xy-s3cret@127.0.0.1:9", "--transport", "requests",
+    )  # fmt: skip
+    assert proxied.returncode == 7
+    assert "pr0xy-s3cret" not in proxied.stderr
+    assert proxied.stderr.count("\n") == 1
+
+
+def test_an_unknown_model_fails_with_the_valid_names() -> None:
+    result = oaproto("chat", "hi", "--model", "OA_SFT_Llama_30B_9")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("oaproto chat: unknown model 'OA_SFT_Llama_30B_9'; the server")
+    assert "OA_SFT_Llama_30B_6, " in result.stderr
+    assert "_echo" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -150,10 +260,166 @@ def test_unreachable_url_is_a_transport_error() -> None:
         (["--timeout", "0"], "must be a positive number of seconds"),
         (["--timeout", "soon"], "must be a positive number of seconds"),
         (["--transport", "curl"], "invalid choice"),
+        (["--token", "secret"], "unrecognized arguments: --token"),  # not --token-file
+        (["--temp", "0.5"], "unrecognized arguments: --temp"),  # no abbreviations
+        (["--temperature", "-1"], "temperature must be a finite number > 0"),
+        (["--top-p", "2"], "top_p must be a finite number in (0, 1.0]"),
+        (["--cookies", "/dev/null", "--dialect", "inference"], "--cookies is for --dialect web"),
+        (["--transport", "h11", "--proxy", "http://p:1"], "--transport h11 cannot use a proxy"),
+        (["--model", "_echo", "-"], "the message on stdin is empty"),
+        (["--url", "http://127.0.0.1:9", "--cookies", "/dev/null"], "--cookies /dev/null holds no"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
-    result = oaproto_chat("hi", *args)
+    words = [] if "-" in args else ["hi"]  # "-": the message from (empty) stdin
+    result = oaproto("chat", *words, *args)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_lists_the_exit_statuses_and_version() -> None:
+    result = oaproto("chat", "--help")
+    assert result.returncode == 0
+    assert "exit status:" in result.stdout
+    assert "  7    transport error" in result.stdout
+    assert "--token-file FILE" in result.stdout
+    version = oaproto("--version")
+    assert re.fullmatch(r"oaproto \d+\.\d+\.\d+\n", version.stdout)
+
+
+# --- output that goes away or cannot show a character ---
+
+
+@pytest.mark.oa_server(token_delay=0.01, rate_limit=None)
+def test_a_closed_pipe_stops_quietly_and_deletes_the_chat(oa_server: Any) -> None:
+    # oaproto chat ... | head -c1
+    reader, writer = os.pipe()
+    with subprocess.Popen(
+        [*OAPROTO, "chat", "--url", oa_server.url, "Hello there"],
+        stdin=subprocess.DEVNULL,
+        stdout=writer,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(),
+    ) as process:
+        os.close(writer)
+        assert os.read(reader, 1)
+        os.close(reader)
+        _, errors = process.communicate(timeout=TIMEOUT)
+    assert (process.returncode, errors) == (141, "")
+    assert oa_server.chats() == []
+    assert len(oa_server.deleted_chat_ids) == 1
+
+
+def test_an_output_encoding_without_the_characters() -> None:
+    env = environment(PYTHONIOENCODING="ascii")
+    text = oaproto("chat", "--model", "_echo", "héllo ☃", env=env)
+    assert (text.returncode, text.stdout, text.stderr) == (0, "h?llo ?\n", "")
+    as_json = oaproto("chat", "--json", "--model", "_echo", "héllo ☃", env=env)
+    assert as_json.returncode == 0
+    assert json_lines(as_json.stdout)[-1]["text"] == "héllo ☃"
+
+
+# --- Ctrl-C ---
+
+
+@pytest.mark.oa_server(**FAST)
+@pytest.mark.parametrize("transport", ["aiohttp", "requests", "h11-trio"])
+def test_ctrl_c_mid_stream_leaves_no_chat_behind(oa_server: Any, transport: str) -> None:
+    # asyncio.Runner cancels the task (aiohttp), a blocking read gets
+    # KeyboardInterrupt (requests), trio raises it in the task (h11-trio).
+    oa_server.faults.add("never-end", step="assistant_message")
+    with subprocess.Popen(
+        [*OAPROTO, "chat", "hi", "--url", oa_server.url, "--transport", transport],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment(),
+    ) as process:
+        wait_until(lambda: any(r.step == "events" for r in oa_server.requests), "the stream")
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=TIMEOUT)
+    assert process.returncode == 130
+    assert errors == "oaproto chat: interrupted\n"
+    assert oa_server.chats() == []
+    assert len(oa_server.deleted_chat_ids) == 1
+
+
+# --- keeping and continuing a chat ---
+
+
+@pytest.mark.oa_server(**FAST)
+def test_keep_then_continue_with_chat(oa_server: Any) -> None:
+    kept = oaproto("chat", "--url", oa_server.url, "--model", "_echo", "--keep", "first")
+    assert (kept.returncode, kept.stdout) == (0, "first\n")
+    match = re.fullmatch(
+        r"oaproto chat: kept chat (\S+) \(continue it with --chat \1\)\n", kept.stderr
+    )
+    assert match is not None
+    chat_id = match[1]
+    again = oaproto("chat", "--url", oa_server.url, "--model", "_echo", "--chat", chat_id, "second")
+    assert (again.returncode, again.stdout, again.stderr) == (0, "second\n", "")
+    (chat,) = oa_server.chats()  # kept, and continued in place
+    assert chat["id"] == chat_id
+    messages = {m["id"]: m for m in chat["messages"]}
+    contents = [(m["role"], m["content"]) for m in chat["messages"]]
+    assert contents == [
+        ("prompter", "first"), ("assistant", "first"),
+        ("prompter", "second"), ("assistant", "second"),
+    ]  # fmt: skip
+    second = next(m for m in chat["messages"] if m["content"] == "second")
+    assert messages[second["parent_id"]]["content"] == "first"  # answers the first reply
+    unknown = oaproto("chat", "--url", oa_server.url, "--chat", "no-such-chat", "hi")
+    assert unknown.returncode == 4
+
+
+# --- credentials ---
+
+
+@pytest.mark.oa_server(tokens=[TOKEN], **FAST)
+@pytest.mark.parametrize("form", ["netscape", "header-file", "environment", "token-file"])
+def test_web_credentials(oa_server: Any, tmp_path: Path, form: str) -> None:
+    env = environment()
+    args = ["--dialect", "web"] if form == "token-file" else []
+    if form == "netscape":
+        cookies = tmp_path / "cookies.txt"
+        cookies.write_text(
+            "# Netscape HTTP Cookie File\n"
+            f"127.0.0.1\tFALSE\t/\tFALSE\t0\t{SECURE_COOKIE_NAME}.0\t{TOKEN[:10]}\n"
+            f"127.0.0.1\tFALSE\t/\tFALSE\t0\t{SECURE_COOKIE_NAME}.1\t{TOKEN[10:]}\n"
+            "example.com\tFALSE\t/\tFALSE\t0\tother\tignored\n"
+        )
+        args += ["--cookies", str(cookies)]
+    elif form == "header-file":
+        cookies = tmp_path / "cookie-header"
+        cookies.write_text(f"Cookie: theme=dark; {SECURE_COOKIE_NAME}={TOKEN}\n")
+        args += ["--cookies", str(cookies)]
+    elif form == "environment":
+        env["OAPROTO_COOKIE"] = f"theme=dark; {SECURE_COOKIE_NAME}={TOKEN}"
+    else:
+        token_file = tmp_path / "token"
+        token_file.write_text(TOKEN + "\n")
+        args += ["--token-file", str(token_file)]
+    result = oaproto("chat", "hi", "--url", oa_server.url, "--model", "_echo", *args, env=env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "hi\n", "")
+    (request,) = [r for r in oa_server.requests if r.step == "create_chat"]
+    assert request.dialect == "web"  # cookies choose the web dialect
+
+
+# --- the queue position on a terminal ---
+
+
+@pytest.mark.oa_server(pending_interval=0.05, **FAST)
+@pytest.mark.parametrize("no_color", ["", "1"])
+def test_queue_position_is_a_live_status_line_on_a_terminal(oa_server: Any, no_color: str) -> None:
+    oa_server.faults.add("queue=0.3", step="assistant_message")
+    env = environment(TERM="xterm")
+    if no_color:
+        env["NO_COLOR"] = no_color
+    terminal = Terminal(["chat", "--url", oa_server.url, "--model", "_echo", "hi there"], env)
+    assert terminal.finish() == 0
+    assert "queued: position 1 of 1" in terminal.output
+    assert terminal.output.endswith("\r\x1b[2Khi there\n")  # cleared before the reply
+    assert ("\x1b[2m" in terminal.output) is not bool(no_color)
