@@ -132,7 +132,8 @@ def _show(chat: Chat, as_json: bool) -> None:
         if message.id in seen:  # malformed data: a cycle
             continue
         seen.add(message.id)
-        state = "" if message.is_complete else f" [{message.state}]"
+        # A reply that did not complete says why; prompter messages are always "manual".
+        state = f" [{message.state}]" if message.is_assistant and not message.is_complete else ""
         content = " ".join((message.content or "").split())
         write(f"{'  ' * depth}{message.role}{state}: {content}\n")
         stack.extend((child, depth + 1) for child in reversed(children.get(message.id, [])))
