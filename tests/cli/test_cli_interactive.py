@@ -1,4 +1,4 @@
-"""``oaproto chat`` with no message on a terminal: a conversation, driven through a pseudo-terminal."""
+"""``oaproto chat`` with no message on a terminal: a conversation, through a pseudo-terminal."""
 
 from __future__ import annotations
 
@@ -87,8 +87,8 @@ def test_a_failed_reply_is_reported_and_retry_asks_again(oa_server: Any, tmp_pat
     oa_server.faults.add("error-after-tokens=1", step="assistant_message")
     terminal = converse(oa_server.url, tmp_path)
     failed = say(terminal, "alpha beta gamma")
-    assert failed == "alpha \noaproto chat: ReplyError: reply failed: Aborted due to worker error." \
-        " (state=aborted_by_worker)\n"  # fmt: skip
+    error = "ReplyError: reply failed: Aborted due to worker error. (state=aborted_by_worker)"
+    assert failed == f"alpha \noaproto chat: {error}\n"
     hint = say(terminal, "another message")
     assert hint.startswith("oaproto chat: the last message has no reply yet")
     assert say(terminal, "/retry") == "alpha beta gamma\n"
