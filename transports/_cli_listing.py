@@ -120,23 +120,34 @@ def _show(chat: Chat, as_json: bool) -> None:
             write_json(_message_json(message))
         return
     write(f"chat {chat.id}: {chat.title or '(untitled)'}\n")
+    # A thread prints flat; where a message has several answers (a regenerated
+    # reply, an edited message) each answer is a "- " item and its thread is
+    # indented under it, as in a Markdown list.
+    by_time = sorted(chat.messages, key=lambda m: m.created_at)
+    known = {m.id for m in by_time}
     children: dict[str | None, list[Message]] = {}
-    for message in sorted(chat.messages, key=lambda m: m.created_at):
-        children.setdefault(message.parent_id, []).append(message)
-    known = {m.id for m in chat.messages}
-    roots = [m for m in chat.messages if m.parent_id not in known]
-    stack = [(m, 0) for m in sorted(roots, key=lambda m: m.created_at, reverse=True)]
+    for message in by_time:
+        children.setdefault(message.parent_id if message.parent_id in known else None, []).append(
+            message
+        )
+    stack: list[tuple[Message, int, bool]] = []
     seen: set[str] = set()
+
+    def push(answers: list[Message], indent: int) -> None:
+        branch = len(answers) > 1
+        stack.extend((answer, indent, branch) for answer in reversed(answers))
+
+    push(children.get(None, []), 0)
     while stack:
-        message, depth = stack.pop()
+        message, indent, item = stack.pop()
         if message.id in seen:  # malformed data: a cycle
             continue
         seen.add(message.id)
         # A reply that did not complete says why; prompter messages are always "manual".
         state = f" [{message.state}]" if message.is_assistant and not message.is_complete else ""
         content = " ".join((message.content or "").split())
-        write(f"{'  ' * depth}{message.role}{state}: {content}\n")
-        stack.extend((child, depth + 1) for child in reversed(children.get(message.id, [])))
+        write(f"{' ' * indent}{'- ' if item else ''}{message.role}{state}: {content}\n")
+        push(children.get(message.id, []), indent + 2 if item else indent)
 
 
 def _message_json(message: Message) -> dict[str, Any]:

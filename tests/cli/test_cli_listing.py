@@ -60,7 +60,7 @@ def test_list_show_and_delete_a_kept_chat(external_server: str, dialect: str) ->
 
     assert run("chats", "show", chat_id) == (
         0,
-        f"chat {chat_id}: tell me\nprompter: tell me\n  assistant: tell me\n",
+        f"chat {chat_id}: tell me\nprompter: tell me\nassistant: tell me\n",
         "",
     )
     status, shown, _ = run("chats", "show", chat_id, "--json")
