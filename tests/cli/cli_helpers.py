@@ -7,12 +7,15 @@ import os
 import pty
 import select
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
+from urllib.parse import urlsplit
 
 from oaproto import ChatAPI, ClientConfig, Dialect
 from oaproto.transports import RequestsTransport
@@ -22,12 +25,17 @@ TRANSPORTS = ["aiohttp", "httpx", "httpx-sync", "requests", "h11", "h11-trio"]
 DIALECTS = ["web", "inference"]
 # Generous: a hang guard, far above the ~1 s a command takes.
 TIMEOUT = 60.0
-_CREDENTIAL_VARIABLES = ("OAPROTO_TOKEN", "OAPROTO_COOKIE", "OAPROTO_URL", "NO_COLOR")
+_OWN_VARIABLES = ("OAPROTO_TOKEN", "OAPROTO_COOKIE", "OAPROTO_URL", "NO_COLOR")
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 
 def environment(**variables: str) -> dict[str, str]:
-    """This process's environment without oaproto's variables, plus ``variables``."""
-    env = {k: v for k, v in os.environ.items() if k not in _CREDENTIAL_VARIABLES}
+    """This process's environment without oaproto's and proxy variables, plus ``variables``."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _OWN_VARIABLES and k.lower() not in _PROXY_VARIABLES
+    }
     env.update(variables)
     return env
 
@@ -87,6 +95,53 @@ def serve(*args: str) -> Iterator[str]:
         finally:
             process.send_signal(signal.SIGINT)
             process.communicate(timeout=TIMEOUT)
+
+
+@contextmanager
+def forward_proxy() -> Iterator[tuple[str, list[bytes]]]:
+    """A plain-HTTP forward proxy on loopback: yields its URL and the request heads it forwarded."""
+    heads: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def pipe(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with suppress(OSError):
+                target.shutdown(socket.SHUT_WR)
+
+    def handle(client: socket.socket) -> None:
+        with client:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                if not (data := client.recv(65536)):
+                    return
+                head += data
+            heads.append(head.partition(b"\r\n\r\n")[0])
+            url = urlsplit(head.split(b" ")[1].decode())  # absolute-form: the whole URL
+            with socket.create_connection((url.hostname or "", url.port or 80)) as upstream:
+                upstream.sendall(head)
+                back = threading.Thread(target=pipe, args=(upstream, client))
+                back.start()
+                pipe(client, upstream)
+                back.join()
+
+    def accept() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:  # closed: the proxy stops
+                return
+            threading.Thread(target=handle, args=(client,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", heads
+    finally:
+        listener.close()
 
 
 class Terminal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from cli_helpers import (
     TRANSPORTS,
     Terminal,
     environment,
+    forward_proxy,
     json_lines,
     list_chats,
     oaproto,
@@ -241,6 +243,24 @@ def test_unreachable_url_is_a_transport_error_without_the_proxy_password() -> No
     assert proxied.returncode == 7
     assert "pr0xy-s3cret" not in proxied.stderr
     assert proxied.stderr.count("\n") == 1
+
+
+@pytest.mark.oa_server(**FAST)
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx", "httpx-sync", "requests"])
+def test_proxy_with_a_password_that_is_never_shown(oa_server: Any, transport: str) -> None:
+    with forward_proxy() as (proxy, heads):
+        user_proxy = proxy.replace("//", "//user:pr0xy-s3cret@")
+        result = oaproto(
+            "chat", "through the proxy", "--url", oa_server.url, "--model", "_echo",
+            "--transport", transport, "--proxy", user_proxy,
+        )  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (0, "through the proxy\n", "")
+    assert heads  # the requests went through the proxy, with its credentials
+    assert all(head.split(b" ")[1].startswith(oa_server.url.encode()) for head in heads)
+    credentials = base64.b64encode(b"user:pr0xy-s3cret")
+    authorization = (b"proxy-authorization: basic " + credentials).lower()
+    assert all(authorization in head.lower() for head in heads)
+    assert oa_server.chats() == []
 
 
 def test_an_unknown_model_fails_with_the_valid_names() -> None:
