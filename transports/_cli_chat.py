@@ -14,10 +14,7 @@ chat and leaves it in place.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from oaproto import (
@@ -35,30 +32,18 @@ from ._cli_common import (
     ExitStatus,
     UsageError,
     add_parser,
-    client_config,
     connection_options,
     describe,
-    report_error,
+    run_command,
     say,
-    server_url,
+    sigint_ignored,
     status_for,
 )
-from ._cli_render import (
-    JsonReply,
-    OutputClosedError,
-    TextReply,
-    discard_stdout,
-    prepare_streams,
-)
-from ._cli_transport import ChatLink, Connection, TransportSetupError
+from ._cli_render import JsonReply, OutputClosedError, TextReply
+from ._cli_transport import ChatLink, Connection
+from ._util import cleanup_failure_noted_on
 
-__all__ = [
-    "EMBEDDED_MODEL",
-    "add_chat_command",
-    "open_connection",
-    "run_chat",
-    "run_command",
-]
+__all__ = ["EMBEDDED_MODEL", "add_chat_command", "finish_chat", "run_chat"]
 
 #: The model the embedded reference server is asked for by default.
 EMBEDDED_MODEL = "_lorem"
@@ -134,52 +119,6 @@ def run_chat(args: argparse.Namespace) -> int:
     return run_command("chat", args, _chat)
 
 
-def run_command(
-    command: str,
-    args: argparse.Namespace,
-    body: Callable[[argparse.Namespace, Connection, ClientConfig], int],
-) -> int:
-    """Run a client command's ``body`` with a connection; every failure is one line and a status.
-
-    ``body`` reports nothing itself; it raises, and this reports once.
-    """
-    prepare_streams()
-    try:
-        with server_url(args.url) as url, open_connection(args) as connection:
-            return body(args, connection, client_config(args, url))
-    except OutputClosedError:
-        discard_stdout()
-        return ExitStatus.OUTPUT_CLOSED
-    except KeyboardInterrupt:
-        say(command, "interrupted")
-        return ExitStatus.INTERRUPTED
-    except (UsageError, OAProtoError, TransportSetupError) as exc:
-        return report_error(command, exc)
-
-
-@contextmanager
-def open_connection(args: argparse.Namespace) -> Iterator[Connection]:
-    """The ``--transport`` adapter, closed when the block ends (Ctrl-C cannot skip it)."""
-    connection = Connection(
-        args.transport, timeout=args.timeout, proxy=args.proxy, embedded=args.url is None
-    )
-    try:
-        yield connection
-    finally:
-        with sigint_ignored():
-            connection.close()
-
-
-@contextmanager
-def sigint_ignored() -> Iterator[None]:
-    """Let a cleanup (bounded by the drivers) finish even if Ctrl-C is pressed again."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _chat(args: argparse.Namespace, connection: Connection, config: ClientConfig) -> int:
     message = _message(args.message)
     if message is None and args.json:
@@ -195,17 +134,20 @@ def _chat(args: argparse.Namespace, connection: Connection, config: ClientConfig
     def finish(link: ChatLink) -> None:
         finish_chat(link, keep=args.keep)
 
+    link = connection.chat(config, options, session)
     if message is None:
         from ._cli_interactive import Conversation
 
-        link = connection.chat(config, options, session)
         conversation = Conversation(connection, config, link, new_chat, finish)
         return conversation.run(_banner(args, config, options))
-    link = connection.chat(config, options, session)
     try:
-        return _one_reply(link, message, args.json)
-    finally:
-        finish(link)
+        status = _one_reply(link, message, args.json)
+    except BaseException as exc:
+        with cleanup_failure_noted_on(exc):
+            finish(link)
+        raise
+    finish(link)
+    return status
 
 
 def _one_reply(link: ChatLink, message: str, as_json: bool) -> int:
@@ -224,8 +166,6 @@ def _end_reply(reply: JsonReply | TextReply, error: BaseException) -> None:
     try:
         if isinstance(reply, TextReply):
             reply.end_line()
-        elif isinstance(error, KeyboardInterrupt):
-            reply.fail("interrupted", "KeyboardInterrupt", ExitStatus.INTERRUPTED)
         else:
             reply.fail(describe(error), type(error).__name__, status_for(error))
     except OutputClosedError:  # the error still goes to stderr

@@ -12,8 +12,9 @@ import argparse
 import enum
 import math
 import os
+import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from oaproto import (
     load_cookie_file,
 )
 
-from ._cli_transport import TRANSPORT_NAMES, TransportSetupError
+from ._cli_render import OutputClosedError, discard_stdout, prepare_streams
+from ._cli_transport import TRANSPORT_NAMES, Connection, TransportSetupError
 
 __all__ = [
     "COOKIE_ENV",
@@ -47,9 +49,12 @@ __all__ = [
     "client_config",
     "connection_options",
     "describe",
+    "open_connection",
     "report_error",
+    "run_command",
     "say",
     "server_url",
+    "sigint_ignored",
     "status_for",
 ]
 
@@ -117,6 +122,7 @@ class UsageError(Exception):
 
 # Most specific first: the first match decides the status.
 _STATUSES: tuple[tuple[type[BaseException], ExitStatus], ...] = (
+    (KeyboardInterrupt, ExitStatus.INTERRUPTED),
     (UsageError, ExitStatus.USAGE),
     (TransportSetupError, ExitStatus.USAGE),
     (LocalProtocolError, ExitStatus.USAGE),
@@ -136,10 +142,12 @@ def status_for(error: BaseException) -> ExitStatus:
 
 
 def describe(error: BaseException) -> str:
-    """``error`` as one line: its type (for oaproto's errors) and message."""
-    text = str(error)
+    """``error`` as one line: its type (for oaproto's errors), message and notes."""
+    text = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
     if isinstance(error, OAProtoError) and not isinstance(error, LocalProtocolError):
         text = f"{type(error).__name__}: {text}"
+    # A note says what else went wrong (e.g. the chat could not be deleted).
+    text = "; ".join([text, *getattr(error, "__notes__", ())])
     # One line: a multi-line server detail must not look like a traceback.
     return " ".join(text.split())
 
@@ -301,3 +309,46 @@ def server_url(url: str | None) -> Iterator[str]:
     config = ServerConfig(token_delay=_EMBEDDED_TOKEN_DELAY, rate_limit=None)
     with SyncServer(config, warn_open_mode=False) as server:
         yield server.url
+
+
+def run_command(
+    command: str,
+    args: argparse.Namespace,
+    body: Callable[[argparse.Namespace, Connection, ClientConfig], int],
+) -> int:
+    """Run a client command's ``body`` with a connection; every failure is one line and a status.
+
+    ``body`` reports nothing itself: it raises, and this reports once.
+    """
+    prepare_streams()
+    try:
+        with server_url(args.url) as url, open_connection(args) as connection:
+            return body(args, connection, client_config(args, url))
+    except OutputClosedError:
+        discard_stdout()
+        return ExitStatus.OUTPUT_CLOSED
+    except (KeyboardInterrupt, UsageError, OAProtoError, TransportSetupError) as exc:
+        return report_error(command, exc)
+
+
+@contextmanager
+def open_connection(args: argparse.Namespace) -> Iterator[Connection]:
+    """The ``--transport`` adapter, closed when the block ends (Ctrl-C cannot skip it)."""
+    connection = Connection(
+        args.transport, timeout=args.timeout, proxy=args.proxy, embedded=args.url is None
+    )
+    try:
+        yield connection
+    finally:
+        with sigint_ignored():
+            connection.close()
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Let a cleanup (bounded by the drivers) finish even if Ctrl-C is pressed again."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -23,6 +23,7 @@ from oaproto import ChatAPI, ChatState, ClientConfig, LocalProtocolError, OAProt
 from ._cli_common import ExitStatus, report_error, say
 from ._cli_render import TextReply, write
 from ._cli_transport import ChatLink, Connection
+from ._util import cleanup_failure_noted_on
 
 __all__ = ["COMMANDS_HELP", "Conversation", "history_path"]
 
@@ -120,11 +121,14 @@ class Conversation:
                 print(banner, file=sys.stderr, flush=True)
             while self._step():
                 pass
-        finally:
-            try:
+        except BaseException as exc:
+            with cleanup_failure_noted_on(exc):
                 self._finish(self.link)
-            finally:
-                history.save()
+            raise
+        else:
+            self._finish(self.link)
+        finally:
+            history.save()
         return ExitStatus.OK
 
     def _step(self) -> bool:
@@ -173,7 +177,10 @@ class Conversation:
 
     def _new(self, argument: str) -> bool:
         link, self.link = self.link, self._new_chat()
-        self._finish(link)
+        try:
+            self._finish(link)
+        except OAProtoError as exc:  # the new chat is still good to use
+            report_error("chat", exc)
         say("chat", "a fresh chat")
         return True
 

@@ -12,8 +12,14 @@ from typing import Any
 
 from oaproto import Chat, ChatAPI, ClientConfig, Message
 
-from ._cli_chat import run_command
-from ._cli_common import ExitStatus, UsageError, add_parser, connection_options, say
+from ._cli_common import (
+    ExitStatus,
+    UsageError,
+    add_parser,
+    connection_options,
+    run_command,
+    say,
+)
 from ._cli_render import write, write_json
 from ._cli_transport import Connection
 
