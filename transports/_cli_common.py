@@ -199,6 +199,7 @@ def connection_options() -> argparse.ArgumentParser:
     add(
         "--dialect",
         choices=[dialect.value for dialect in Dialect],
+        metavar="NAME",
         help="web: the website's /api/chat with a session cookie; inference: the inference"
         " server's /chats with a bearer token (default: web with cookies, else inference)",
     )
@@ -206,7 +207,8 @@ def connection_options() -> argparse.ArgumentParser:
         "--transport",
         choices=TRANSPORT_NAMES,
         default="aiohttp",
-        help="HTTP library (default: aiohttp)",
+        metavar="NAME",
+        help=f"HTTP library: {', '.join(TRANSPORT_NAMES)} (default: aiohttp)",
     )
     add(
         "--timeout",

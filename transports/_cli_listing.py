@@ -23,10 +23,21 @@ from ._cli_common import (
 from ._cli_render import write, write_json
 from ._cli_transport import Connection
 
-__all__ = ["add_chats_command", "add_models_command"]
+__all__ = ["add_chats_command", "add_models_command", "show_chat"]
 
 # The web API pages 20 chats at a time; a cursor that repeats would loop forever.
 _MAX_PAGES = 1000
+
+
+_CHATS_DESCRIPTION = """\
+List your chats (newest first), show one with every message, or delete one.
+Meant for --url: the embedded server starts empty with every command.
+
+examples:
+  oaproto chats --url https://host --cookies cookies.txt
+  oaproto chats show ID
+  oaproto chats delete ID
+"""
 
 
 def _json_option(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +51,8 @@ def add_models_command(subparsers: Any) -> None:
         "models",
         parents=[connection_options()],
         help="list the server's model configs",
-        description="List the model configs the server serves (names for --model)"
-        " and their sampling presets (names for --preset).",
+        description="List the model configs the server serves (names for --model)\n"
+        "and their sampling presets (names for --preset).",
     )
     _json_option(parser)
     parser.set_defaults(handler=lambda args: run_command("models", args, _models))
@@ -54,8 +65,7 @@ def add_chats_command(subparsers: Any) -> None:
         "chats",
         parents=[connection_options()],
         help="list, show or delete your chats on the server",
-        description="List your chats (newest first), show one with every message,"
-        " or delete one. Meant for --url: the embedded server starts empty.",
+        description=_CHATS_DESCRIPTION,
     )
     parser.add_argument(
         "action",
@@ -124,36 +134,39 @@ def _show(chat: Chat, as_json: bool) -> None:
     if as_json:
         for message in chat.messages:
             write_json(_message_json(message))
-        return
-    write(f"chat {chat.id}: {chat.title or '(untitled)'}\n")
-    # A thread prints flat; where a message has several answers (a regenerated
-    # reply, an edited message) each answer is a "- " item and its thread is
-    # indented under it, as in a Markdown list.
+    else:
+        write("".join(f"{line}\n" for line in show_chat(chat)))
+
+
+def show_chat(chat: Chat) -> list[str]:
+    """The lines of ``oaproto chats show``: a title, then one line per message.
+
+    A thread prints flat; where a message has several answers (a regenerated
+    reply, an edited message) each answer is a ``- `` item and its thread is
+    indented under it, as in a Markdown list.
+    """
+    lines = [f"chat {chat.id}: {chat.title or '(untitled)'}"]
     by_time = sorted(chat.messages, key=lambda m: m.created_at)
     known = {m.id for m in by_time}
-    children: dict[str | None, list[Message]] = {}
+    answers: dict[str | None, list[Message]] = {}
     for message in by_time:
-        children.setdefault(message.parent_id if message.parent_id in known else None, []).append(
-            message
-        )
+        parent = message.parent_id if message.parent_id in known else None
+        answers.setdefault(parent, []).append(message)
     stack: list[tuple[Message, int, bool]] = []
-    seen: set[str] = set()
 
-    def push(answers: list[Message], indent: int) -> None:
-        branch = len(answers) > 1
-        stack.extend((answer, indent, branch) for answer in reversed(answers))
+    def push(messages: list[Message], indent: int) -> None:
+        item = len(messages) > 1
+        stack.extend((message, indent, item) for message in reversed(messages))
 
-    push(children.get(None, []), 0)
-    while stack:
+    push(answers.get(None, []), 0)
+    while stack:  # a cycle (malformed data) has no root, so it is never reached
         message, indent, item = stack.pop()
-        if message.id in seen:  # malformed data: a cycle
-            continue
-        seen.add(message.id)
         # A reply that did not complete says why; prompter messages are always "manual".
         state = f" [{message.state}]" if message.is_assistant and not message.is_complete else ""
         content = " ".join((message.content or "").split())
-        write(f"{' ' * indent}{'- ' if item else ''}{message.role}{state}: {content}\n")
-        push(children.get(message.id, []), indent + 2 if item else indent)
+        lines.append(f"{' ' * indent}{'- ' if item else ''}{message.role}{state}: {content}")
+        push(answers.get(message.id, []), indent + 2 if item else indent)
+    return lines
 
 
 def _message_json(message: Message) -> dict[str, Any]:

@@ -106,8 +106,8 @@ def _ids(session: ChatSession) -> dict[str, str | None]:
     return {"chat_id": session.chat_id, "message_id": session.assistant_message_id}
 
 
-def event_json(event: StreamEvent, session: ChatSession) -> dict[str, Any]:
-    """The ``--json`` object of one stream event."""
+def event_json(event: StreamEvent) -> dict[str, Any]:
+    """The ``--json`` object of one stream event; :class:`JsonReply` adds the ids."""
     if isinstance(event, Pending):
         return {
             "type": "pending",
@@ -125,14 +125,13 @@ def event_json(event: StreamEvent, session: ChatSession) -> dict[str, Any]:
             "action_response": event.current_plugin_action_response,
         }
     if isinstance(event, ReplyCompleted):
-        return {"type": "completed", "text": event.text, **_ids(session)}
+        return {"type": "completed", "text": event.text}
     if isinstance(event, ReplyFailed):
         return {
             "type": "failed",
             "error": event.error,
             "state": event.state,
             "partial_text": event.partial_text,
-            **_ids(session),
         }
     if isinstance(event, UnknownStreamEvent):
         return {"type": "unknown", "event_type": event.event_type, "data": dict(event.data)}
@@ -149,8 +148,11 @@ class JsonReply:
 
     def show(self, event: StreamEvent) -> None:
         """Write ``event``."""
+        value = event_json(event)
         self.ended = isinstance(event, ReplyCompleted | ReplyFailed)
-        write_json(event_json(event, self._session))
+        if self.ended:
+            value.update(_ids(self._session))
+        write_json(value)
 
     def fail(self, error: str, error_type: str, status: int) -> None:
         """Write the final ``failed`` line for an error that ended the reply."""
