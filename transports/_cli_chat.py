@@ -78,7 +78,7 @@ def add_chat_command(subparsers: Any) -> None:
         subparsers,
         "chat",
         parents=[connection_options()],
-        help="chat: one reply, or a conversation on a terminal",
+        help="stream a reply, or hold a conversation on a terminal",
         description=_DESCRIPTION,
     )
     parser.add_argument(
@@ -184,9 +184,12 @@ def finish_chat(link: ChatLink, *, keep: bool) -> None:
 
 
 def _message(words: list[str]) -> str | None:
-    if words == ["-"] or (not words and not sys.stdin.isatty()):
+    stdin = sys.stdin
+    if words == ["-"] or (not words and (stdin is None or not stdin.isatty())):
+        if stdin is None:  # started with stdin closed
+            raise UsageError("no message: give it as arguments or on stdin")
         try:
-            text = sys.stdin.read()
+            text = stdin.read()
         except UnicodeDecodeError:
             raise UsageError("the message on stdin is not valid text") from None
         if not text.strip():

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from oaproto import __version__
 
-from ._cli_chat import add_chat_command
-from ._cli_listing import add_chats_command, add_models_command
-from ._cli_serve import add_serve_command
-
-# One line per sub-command: each adds its parser and sets ``handler``.
+# One line per sub-command: its module and the function that adds its parser
+# (which sets ``handler``, called with the parsed arguments).
 COMMANDS = (
-    add_chat_command,
-    add_models_command,
-    add_chats_command,
-    add_serve_command,
+    ("._cli_chat", "add_chat_command"),
+    ("._cli_listing", "add_models_command"),
+    ("._cli_listing", "add_chats_command"),
+    ("._cli_serve", "add_serve_command"),
 )
 
 
@@ -31,8 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"oaproto {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add_command in COMMANDS:
-        add_command(commands)
+    for module, function in COMMANDS:
+        getattr(importlib.import_module(module, __package__), function)(commands)
     return parser
 
 
