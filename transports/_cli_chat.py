@@ -123,6 +123,8 @@ def _chat(args: argparse.Namespace, connection: Connection, config: ClientConfig
     message = _message(args.message)
     if message is None and args.json:
         raise UsageError("--json needs a message (arguments or stdin)")
+    if args.keep and args.url is None:
+        raise UsageError("--keep needs --url: the embedded server stops with this command")
     options = reply_options(args)
     if args.model is not None:
         check_model(connection, config, args.model)

@@ -287,6 +287,7 @@ def test_an_unknown_model_fails_with_the_valid_names() -> None:
         (["--cookies", "/dev/null", "--dialect", "inference"], "--cookies is for --dialect web"),
         (["--transport", "h11", "--proxy", "http://p:1"], "--transport h11 cannot use a proxy"),
         (["--model", "_echo", "-"], "the message on stdin is empty"),
+        (["--keep"], "--keep needs --url: the embedded server stops with this command"),
         (["--url", "http://127.0.0.1:9", "--cookies", "/dev/null"], "--cookies /dev/null holds no"),
     ],
 )
