@@ -346,13 +346,17 @@ def test_an_output_encoding_without_the_characters() -> None:
 
 
 @pytest.mark.oa_server(**FAST)
-@pytest.mark.parametrize("transport", ["aiohttp", "requests", "h11-trio"])
-def test_ctrl_c_mid_stream_leaves_no_chat_behind(oa_server: Any, transport: str) -> None:
+@pytest.mark.parametrize(
+    ("transport", "output"), [("aiohttp", []), ("requests", []), ("h11-trio", ["--json"])]
+)
+def test_ctrl_c_mid_stream_leaves_no_chat_behind(
+    oa_server: Any, transport: str, output: list[str]
+) -> None:
     # asyncio.Runner cancels the task (aiohttp), a blocking read gets
     # KeyboardInterrupt (requests), trio raises it in the task (h11-trio).
     oa_server.faults.add("never-end", step="assistant_message")
     with subprocess.Popen(
-        [*OAPROTO, "chat", "hi", "--url", oa_server.url, "--transport", transport],
+        [*OAPROTO, "chat", "hi", "--url", oa_server.url, "--transport", transport, *output],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -361,11 +365,18 @@ def test_ctrl_c_mid_stream_leaves_no_chat_behind(oa_server: Any, transport: str)
     ) as process:
         wait_until(lambda: any(r.step == "events" for r in oa_server.requests), "the stream")
         process.send_signal(signal.SIGINT)
-        _, errors = process.communicate(timeout=TIMEOUT)
+        printed, errors = process.communicate(timeout=TIMEOUT)
     assert process.returncode == 130
     assert errors == "oaproto chat: interrupted\n"
     assert oa_server.chats() == []
     assert len(oa_server.deleted_chat_ids) == 1
+    if output:  # --json: the last line still says how it ended
+        last = json_lines(printed)[-1]
+        assert (last["type"], last["error_type"], last["exit_status"]) == (
+            "failed",
+            "KeyboardInterrupt",
+            130,
+        )
 
 
 # --- keeping and continuing a chat ---
@@ -444,3 +455,16 @@ def test_queue_position_is_a_live_status_line_on_a_terminal(oa_server: Any, no_c
     assert "queued: position 1 of 1" in terminal.output
     assert terminal.output.endswith("\r\x1b[2Khi there\n")  # cleared before the reply
     assert ("\x1b[2m" in terminal.output) is not bool(no_color)
+
+
+@pytest.mark.oa_server(**FAST)
+def test_a_chat_without_a_complete_reply_cannot_be_continued(oa_server: Any) -> None:
+    oa_server.faults.add("error-after-tokens=0", step="assistant_message")
+    failed = oaproto("chat", "--url", oa_server.url, "--keep", "hi")
+    assert failed.returncode == 1
+    (chat,) = oa_server.chats()  # kept although the reply failed
+    result = oaproto("chat", "--url", oa_server.url, "--chat", chat["id"], "again")
+    assert result.returncode == 2
+    assert (
+        result.stderr == f"oaproto chat: chat {chat['id']} has no complete reply to continue from\n"
+    )
