@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from ._async import AsyncChatClient
     from ._sync import ChatClient
 
-__all__ = ["TRANSPORT_NAMES", "ChatLink", "Connection", "TransportSetupError", "transport_options"]
+__all__ = [
+    "TRANSPORT_NAMES",
+    "ChatLink",
+    "Connection",
+    "TransportSetupError",
+    "adapter_parameters",
+    "transport_options",
+]
 
 T = TypeVar("T")
 
@@ -56,7 +63,7 @@ class TransportSetupError(Exception):
 
 
 def transport_options(
-    name: str, adapter: type, *, timeout: float, proxy: str | None, embedded: bool
+    name: str, accepted: frozenset[str], *, timeout: float, proxy: str | None, embedded: bool
 ) -> dict[str, Any]:
     """The adapter's constructor keywords for ``--timeout`` and ``--proxy``.
 
@@ -65,10 +72,15 @@ def transport_options(
     The embedded server is on loopback: a proxy from the environment would
     only get in its way.
 
+    Args:
+        name: the ``--transport``.
+        accepted: the adapter's constructor keywords (:func:`adapter_parameters`).
+        timeout, proxy: the options.
+        embedded: whether the server is the embedded one.
+
     Raises:
         TransportSetupError: ``proxy`` is given and the adapter takes none.
     """
-    accepted = inspect.signature(adapter).parameters
     options: dict[str, Any] = {"timeout": timeout}
     if proxy is not None:
         if "proxy" not in accepted:
@@ -79,16 +91,30 @@ def transport_options(
     return options
 
 
-def _import(name: str, setup: _Setup) -> tuple[ModuleType, ModuleType | None]:
+def adapter_parameters(name: str) -> frozenset[str]:
+    """The constructor keywords of the ``--transport name`` adapter.
+
+    Raises:
+        TransportSetupError: its library is not installed.
+    """
+    return _parameters(_import(name)[0])
+
+
+def _parameters(adapter: type) -> frozenset[str]:
+    return frozenset(inspect.signature(adapter).parameters)
+
+
+def _import(name: str) -> tuple[type, ModuleType | None]:
+    setup = _SETUPS[name]
     try:
         adapters = importlib.import_module(f".{setup.module}", __package__)
-        loop = importlib.import_module(setup.loop) if setup.loop == "trio" else None
+        trio = importlib.import_module("trio") if setup.loop == "trio" else None
     except ImportError as exc:
         missing = exc.name or "a library"
         raise TransportSetupError(
             f"--transport {name} needs {missing}: pip install 'oaproto[{setup.extra}]'"
         ) from None
-    return adapters, loop
+    return getattr(adapters, setup.adapter), trio
 
 
 class ChatLink(Protocol):
@@ -125,15 +151,15 @@ class Connection:
         self, name: str, *, timeout: float, proxy: str | None = None, embedded: bool = False
     ) -> None:
         setup = _SETUPS[name]
-        adapters, trio = _import(name, setup)
-        adapter = getattr(adapters, setup.adapter)
+        adapter, trio = _import(name)
         self.timeout = timeout
         self.blocking = setup.loop is None
         self._runner: asyncio.Runner | None = None
         if setup.loop == "asyncio":
             self._runner = asyncio.Runner()
         self._trio = trio
-        options = transport_options(name, adapter, timeout=timeout, proxy=proxy, embedded=embedded)
+        accepted = _parameters(adapter)
+        options = transport_options(name, accepted, timeout=timeout, proxy=proxy, embedded=embedded)
         self.transport: Any = adapter(**options)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:

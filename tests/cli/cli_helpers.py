@@ -19,10 +19,13 @@ from urllib.parse import urlsplit
 
 from oaproto import ChatAPI, ClientConfig, Dialect
 from oaproto.transports import RequestsTransport
+from oaproto.transports._cli_transport import TRANSPORT_NAMES, adapter_parameters
 
 OAPROTO = [sys.executable, "-m", "oaproto.transports.cli"]
-TRANSPORTS = ["aiohttp", "httpx", "httpx-sync", "requests", "h11", "h11-trio"]
+TRANSPORTS = list(TRANSPORT_NAMES)
 DIALECTS = ["web", "inference"]
+#: The transports whose adapter takes ``proxy=``.
+PROXY_TRANSPORTS = [name for name in TRANSPORTS if "proxy" in adapter_parameters(name)]
 # Generous: a hang guard, far above the ~1 s a command takes.
 TIMEOUT = 60.0
 _OWN_VARIABLES = ("OAPROTO_TOKEN", "OAPROTO_COOKIE", "OAPROTO_URL", "NO_COLOR")
@@ -121,8 +124,13 @@ def forward_proxy() -> Iterator[tuple[str, list[bytes]]]:
                     return
                 head += data
             heads.append(head.partition(b"\r\n\r\n")[0])
-            url = urlsplit(head.split(b" ")[1].decode())  # absolute-form: the whole URL
+            method, target = head.split(b" ")[:2]
+            tunnel = method == b"CONNECT"  # target is host:port; else the whole URL
+            url = urlsplit(("//" if tunnel else "") + target.decode())
             with socket.create_connection((url.hostname or "", url.port or 80)) as upstream:
+                if tunnel:
+                    client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    head = head.partition(b"\r\n\r\n")[2]
                 upstream.sendall(head)
                 back = threading.Thread(target=pipe, args=(upstream, client))
                 back.start()

@@ -16,6 +16,7 @@ import pytest
 from cli_helpers import (
     DIALECTS,
     OAPROTO,
+    PROXY_TRANSPORTS,
     TIMEOUT,
     TRANSPORTS,
     Terminal,
@@ -246,7 +247,7 @@ def test_unreachable_url_is_a_transport_error_without_the_proxy_password() -> No
 
 
 @pytest.mark.oa_server(**FAST)
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx", "httpx-sync", "requests"])
+@pytest.mark.parametrize("transport", PROXY_TRANSPORTS)
 def test_proxy_with_a_password_that_is_never_shown(oa_server: Any, transport: str) -> None:
     with forward_proxy() as (proxy, heads):
         user_proxy = proxy.replace("//", "//user:pr0xy-s3cret@")
@@ -285,7 +286,6 @@ def test_an_unknown_model_fails_with_the_valid_names() -> None:
         (["--temperature", "-1"], "temperature must be a finite number > 0"),
         (["--top-p", "2"], "top_p must be a finite number in (0, 1.0]"),
         (["--cookies", "/dev/null", "--dialect", "inference"], "--cookies is for --dialect web"),
-        (["--transport", "h11", "--proxy", "http://p:1"], "--transport h11 cannot use a proxy"),
         (["--model", "_echo", "-"], "the message on stdin is empty"),
         (["--keep"], "--keep needs --url: the embedded server stops with this command"),
         (["--url", "http://127.0.0.1:9", "--cookies", "/dev/null"], "--cookies /dev/null holds no"),

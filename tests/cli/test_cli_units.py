@@ -34,7 +34,7 @@ from oaproto.transports._cli_common import (
 )
 from oaproto.transports._cli_listing import show_chat
 from oaproto.transports._cli_render import event_json
-from oaproto.transports._cli_transport import TransportSetupError
+from oaproto.transports._cli_transport import TransportSetupError, transport_options
 
 DOCS = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
 
@@ -132,3 +132,19 @@ def test_show_prints_every_message_once_under_its_parent(
     for child, parent in enumerate(parents):
         if parent is not None:
             assert position[parent] < position[child]  # a message follows what it answers
+
+
+@pytest.mark.parametrize("embedded", [False, True])
+def test_proxy_options_follow_the_adapter_signature(embedded: bool) -> None:
+    both = frozenset({"timeout", "proxy", "trust_env"})
+    options = transport_options("x", both, timeout=5.0, proxy="http://p:1", embedded=embedded)
+    # The embedded server is on loopback: no proxy from the environment.
+    expected = {"timeout": 5.0, "proxy": "http://p:1"} | ({"trust_env": False} if embedded else {})
+    assert options == expected
+    assert transport_options(
+        "x", frozenset({"timeout"}), timeout=5.0, proxy=None, embedded=True
+    ) == {"timeout": 5.0}
+    with pytest.raises(TransportSetupError, match="--transport x cannot use a proxy"):
+        transport_options(
+            "x", frozenset({"timeout"}), timeout=5.0, proxy="http://p:1", embedded=False
+        )
