@@ -19,7 +19,12 @@ from typing import Any
 from oaproto import HttpResponse
 from oaproto._config import ClientConfig, Dialect
 from oaproto._events import NEED_DATA, Event
-from oaproto._session import ChatSession
+from oaproto._session import (
+    DEFAULT_MAX_EVENT_SIZE,
+    DEFAULT_MAX_LINE_SIZE,
+    ChatSession,
+    ReplyOptions,
+)
 from oaproto._state import ChatState
 
 WEB = Dialect.WEB
@@ -46,9 +51,17 @@ def config(dialect: Dialect) -> ClientConfig:
     return ClientConfig(base_url=BASE_URL, dialect=dialect, token=SECRET)
 
 
-def new_session(dialect: Dialect, **options: Any) -> ChatSession:
+def new_session(
+    dialect: Dialect,
+    options: ReplyOptions | None = None,
+    *,
+    max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+) -> ChatSession:
     """A fresh session in ``IDLE``."""
-    return ChatSession(config(dialect), **options)
+    return ChatSession(
+        config(dialect), options, max_line_size=max_line_size, max_event_size=max_event_size
+    )
 
 
 # --- JSON objects (§4.1, §4.2), field order as serialised ---

@@ -407,7 +407,7 @@ def test_malformed_frames_raise_with_the_partial_text(dialect: Dialect, name: st
 
 
 def _queued_with_limits(**limits: int) -> ChatSession:
-    session = new_session(INFERENCE, **limits)
+    session = new_session(INFERENCE, None, **limits)
     session.create_chat()
     session.receive_response(CREATED_RESPONSE)
     session.post_prompter_message("Hi")
