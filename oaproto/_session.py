@@ -1,7 +1,7 @@
 """The chat session: the whole chat lifecycle as a sans-IO state machine.
 
 A :class:`ChatSession` builds each request of the lifecycle (through
-:class:`~oaproto.ChatAPI`, so no request is built twice) and consumes each
+:class:`~oaproto.api.ChatAPI`, so no request is built twice) and consumes each
 response and the reply's event stream. Legality and next states come only
 from ``_state.TRANSITIONS``; this module looks them up, validates everything a
 call needs, and only then changes anything, so an illegal call leaves the
@@ -206,8 +206,9 @@ class ChatSession:
         * both: ``REPLIED``; ``parent_id`` is a complete reply to
           ``prompter_message_id``, so posting and regenerating are legal.
 
-        The server is not consulted: use :meth:`~oaproto.Chat.last_complete_assistant_message`
-        on a fetched chat to find the ids. ``needs_cleanup`` starts ``False``:
+        The server is not consulted: use
+        :meth:`~oaproto.models.Chat.last_complete_assistant_message` on a fetched
+        chat to find the ids. ``needs_cleanup`` starts ``False``:
         the chat was not created by this session.
 
         Args:

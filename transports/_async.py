@@ -17,8 +17,6 @@ from typing import TypeVar
 
 from oaproto import (
     NEED_DATA,
-    Call,
-    ChatAPI,
     ChatSession,
     ChatState,
     ClientConfig,
@@ -26,7 +24,6 @@ from oaproto import (
     IncompleteReplyError,
     LifecycleEvent,
     LocalProtocolError,
-    NeedData,
     Pending,
     ReplyAlreadyFinished,
     ReplyCompleted,
@@ -37,6 +34,8 @@ from oaproto import (
     TransportError,
     TransportTimeoutError,
 )
+from oaproto._events import NeedData
+from oaproto.api import Call, ChatAPI
 
 from ._bounded_async import close_bounded, next_chunk, send_bounded
 from ._protocols import AsyncTransport

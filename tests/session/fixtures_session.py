@@ -16,16 +16,16 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from oaproto import HttpResponse
-from oaproto._config import ClientConfig, Dialect
-from oaproto._events import NEED_DATA, Event
-from oaproto._session import (
-    DEFAULT_MAX_EVENT_SIZE,
-    DEFAULT_MAX_LINE_SIZE,
+from oaproto import (
+    NEED_DATA,
     ChatSession,
+    ChatState,
+    ClientConfig,
+    Dialect,
+    Event,
+    HttpResponse,
     ReplyOptions,
 )
-from oaproto._state import ChatState
 
 WEB = Dialect.WEB
 INFERENCE = Dialect.INFERENCE
@@ -52,16 +52,10 @@ def config(dialect: Dialect) -> ClientConfig:
 
 
 def new_session(
-    dialect: Dialect,
-    options: ReplyOptions | None = None,
-    *,
-    max_line_size: int = DEFAULT_MAX_LINE_SIZE,
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    dialect: Dialect, options: ReplyOptions | None = None, **limits: int
 ) -> ChatSession:
-    """A fresh session in ``IDLE``."""
-    return ChatSession(
-        config(dialect), options, max_line_size=max_line_size, max_event_size=max_event_size
-    )
+    """A fresh session in ``IDLE``; ``limits``: ``max_line_size``, ``max_event_size``."""
+    return ChatSession(config(dialect), options, **limits)
 
 
 # --- JSON objects (§4.1, §4.2), field order as serialised ---

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import typing
 
@@ -22,17 +23,15 @@ from fixtures_session import (
 from oaproto import (
     NEED_DATA,
     PRESETS,
-    TRANSITIONS,
     AssistantMessageQueued,
     ChatCreated,
     ChatDeleted,
     ChatState,
+    Dialect,
     Event,
     LifecycleEvent,
     LocalProtocolError,
-    NeedData,
     Pending,
-    PluginEntry,
     PluginIntermediate,
     PrompterMessagePosted,
     ReplyAlreadyFinished,
@@ -41,13 +40,12 @@ from oaproto import (
     ReplyOptions,
     ReplyUnfinished,
     SamplingParameters,
-    SessionInput,
     StreamEvent,
     Token,
     UnknownStreamEvent,
 )
-from oaproto._config import Dialect
-from oaproto._state import BEFORE_COMMAND, Revert
+from oaproto.models import PluginEntry
+from oaproto.state import BEFORE_COMMAND, TRANSITIONS, Revert, SessionInput
 
 PLUGIN = PluginEntry(url="https://plugins.example/ai-plugin.json")
 
@@ -258,8 +256,8 @@ def test_events_reject_positional_arguments_and_mutation() -> None:
 
 
 def test_need_data_is_a_one_member_enum() -> None:
-    assert NEED_DATA is NeedData.NEED_DATA
-    assert list(NeedData) == [NEED_DATA]
+    kind: type[enum.Enum] = type(NEED_DATA)
+    assert list(kind) == [NEED_DATA]
 
 
 def test_outcome_inputs_are_marked() -> None:

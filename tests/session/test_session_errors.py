@@ -48,6 +48,7 @@ from oaproto import (
     AuthenticationError,
     BusyError,
     ChatState,
+    Dialect,
     HttpResponse,
     LocalProtocolError,
     OAProtoError,
@@ -59,7 +60,6 @@ from oaproto import (
     SamplingParameters,
     ValidationError,
 )
-from oaproto._config import Dialect
 
 S = ChatState
 

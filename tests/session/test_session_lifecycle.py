@@ -50,6 +50,7 @@ from oaproto import (
     ChatDeleted,
     ChatSession,
     ChatState,
+    Dialect,
     LocalProtocolError,
     PrompterMessagePosted,
     ReplyAlreadyFinished,
@@ -59,7 +60,6 @@ from oaproto import (
     ReplyUnfinished,
     Token,
 )
-from oaproto._config import Dialect
 
 S = ChatState
 

@@ -47,6 +47,8 @@ from oaproto import (
     APIError,
     ChatSession,
     ChatState,
+    Dialect,
+    Event,
     IncompleteReplyError,
     LocalProtocolError,
     OAProtoError,
@@ -61,9 +63,7 @@ from oaproto import (
     UnknownStreamEvent,
     ValidationError,
 )
-from oaproto._config import Dialect
-from oaproto._events import Event
-from oaproto._session import MAX_ERROR_BODY_SIZE
+from oaproto.api import MAX_ERROR_BODY_SIZE
 
 S = ChatState
 
