@@ -27,6 +27,7 @@ from oaproto import (
 
 from ._async import AsyncChatClient
 from ._proxy import parse_proxy_url
+from ._util import IDLE_TIMEOUT, REPLY_TIMEOUT
 from .aiohttp import AiohttpTransport
 
 __all__ = ["G4F_DEFAULT_MODEL_ALIASES", "G4F_IGNORED_KEYWORDS", "OpenAssistant", "ReplyTokens"]
@@ -78,6 +79,7 @@ class _Reply:
     model: str
     sampling: SamplingParameters
     proxy: str | None
+    timeouts: tuple[float | None, float | None]  # (idle, reply)
 
 
 class ReplyTokens:
@@ -126,7 +128,12 @@ async def _stream(result: ReplyTokens, reply: _Reply) -> AsyncGenerator[str, Non
     async with (
         AiohttpTransport(proxy=reply.proxy) as transport,
         AsyncChatClient(
-            transport, reply.config, model_config_name=reply.model, sampling=reply.sampling
+            transport,
+            reply.config,
+            idle_timeout=reply.timeouts[0],
+            reply_timeout=reply.timeouts[1],
+            model_config_name=reply.model,
+            sampling=reply.sampling,
         ) as chat,
         chat.reply(reply.prompt) as events,
     ):
@@ -165,6 +172,11 @@ class OpenAssistant:
     model: ClassVar[str] = DEFAULT_MODEL_CONFIG_NAME
     #: The ``User-Agent`` of every request: gpt4free's.
     user_agent: ClassVar[str] = G4F_USER_AGENT
+    #: Longest wait for reply progress, in seconds (queue updates do not count;
+    #: gpt4free waited up to 300 s on a reply that never came); ``None``: forever.
+    idle_timeout: ClassVar[float | None] = IDLE_TIMEOUT
+    #: Longest time from opening the reply's stream to its end, in seconds; ``None``: forever.
+    reply_timeout: ClassVar[float | None] = REPLY_TIMEOUT
 
     @classmethod
     def create_async_generator(
@@ -185,7 +197,8 @@ class OpenAssistant:
                 names (:data:`G4F_DEFAULT_MODEL_ALIASES`) mean :attr:`model`.
             messages: ``[{"role": ..., "content": ...}, ...]``, flattened into
                 one prompt as gpt4free does; never modified.
-            proxy: an ``http://`` proxy URL; ``None`` uses the proxy environment variables.
+            proxy: an ``http://`` proxy URL; ``None`` (or ``""``) uses the proxy
+                environment variables.
             cookies: the browser's cookies for the site (a dict, or a ``Cookie:``
                 header value) holding the next-auth session cookie, whole or in
                 ``.0``, ``.1``... chunks; only that cookie is sent. ``None``: no credential.
@@ -201,8 +214,8 @@ class OpenAssistant:
 
         Iterating raises ``AuthenticationError`` (no or an expired session),
         ``ValidationError`` (e.g. an unknown model), other ``APIError``\\ s,
-        ``ReplyError`` (the server's ``error`` event), ``IncompleteReplyError``
-        and ``TransportError``.
+        ``ReplyError`` (the server's ``error`` event), ``IncompleteReplyError``,
+        ``TransportError`` and ``TransportTimeoutError`` (see :attr:`idle_timeout`).
         """
         unknown = sorted(set(kwargs) - set(_SAMPLING_NAMES) - G4F_IGNORED_KEYWORDS)
         if unknown:
@@ -212,6 +225,7 @@ class OpenAssistant:
                 f"{', '.join(_SAMPLING_NAMES)} (and ignores stream and auth, which gpt4free passes)"
             )
         overrides = {name: value for name, value in kwargs.items() if name in _SAMPLING_NAMES}
+        proxy = proxy or None  # gpt4free (like aiohttp) read "" as "no proxy"
         if proxy is not None:
             parse_proxy_url(proxy)  # a mistake shows now, not at the first request
         reply = _Reply(
@@ -222,6 +236,7 @@ class OpenAssistant:
             model=cls._model_name(model),
             sampling=GPT4FREE_SAMPLING.with_changes(**overrides),
             proxy=proxy,
+            timeouts=(cls.idle_timeout, cls.reply_timeout),
         )
         return ReplyTokens(reply)
 

@@ -14,9 +14,11 @@ from oaproto import (
     APIError,
     AuthenticationError,
     ReplyError,
+    TransportTimeoutError,
     ValidationError,
 )
 from oaproto._credentials import COOKIE_CHUNK_SIZE, DEV_COOKIE_NAME, SECURE_COOKIE_NAME
+from oaproto.g4f import OpenAssistant
 from oaproto.transports.g4f_provider import G4F_USER_AGENT, ReplyTokens
 from oaproto.transports.server import ThreadedServer
 
@@ -316,3 +318,23 @@ def test_cancellation_deletes_the_chat(oa_server_factory: Factory) -> None:
 
     asyncio.run(main())
     assert_nothing_left(server)
+
+
+def test_a_reply_that_never_comes_times_out_and_the_chat_is_deleted(
+    oa_server_factory: Factory,
+) -> None:
+    server, _ = start(oa_server_factory, pending_interval=0.05)
+    server.faults.add("never-end", step="assistant_message")  # pending forever
+
+    class Impatient(OpenAssistant):
+        url = server.url + "/chat"
+        idle_timeout = 0.5
+
+    with pytest.raises(TransportTimeoutError, match=r"idle_timeout=0\.5"):
+        collect(Impatient.create_async_generator(None, MESSAGES, cookies=COOKIES))
+    assert_nothing_left(server)
+
+
+def test_an_empty_proxy_means_none(oa_server_factory: Factory) -> None:
+    _, provider = start(oa_server_factory)
+    assert collect(provider.create_async_generator(None, MESSAGES, proxy="", cookies=COOKIES))
