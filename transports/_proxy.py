@@ -137,10 +137,11 @@ class ProxyRules:
         cgi = "REQUEST_METHOD" in env
         http = _variable(env, "http_proxy", upper=not cgi) or fallback
         https = _variable(env, "https_proxy") or fallback
-        entries = (_variable(env, "no_proxy") or "").replace(" ", ",").split(",")
+        no_proxy = _variable(env, "no_proxy")
+        entries = (no_proxy[1] if no_proxy else "").replace(" ", ",").split(",")
         return cls(
-            http=parse_proxy_url(http) if http else None,
-            https=parse_proxy_url(https) if https else None,
+            http=_from_environment(http),
+            https=_from_environment(https),
             no_proxy=tuple(entry.lower() for entry in entries if entry),
         )
 
@@ -160,9 +161,22 @@ class ProxyRules:
         return None if any(_bypasses(entry, host, port) for entry in self.no_proxy) else server
 
 
-def _variable(env: Mapping[str, str], name: str, *, upper: bool = True) -> str | None:
-    # curl and urllib: the lower-case name first; an empty value counts as unset.
-    return env.get(name) or (env.get(name.upper()) if upper else None) or None
+def _variable(env: Mapping[str, str], name: str, *, upper: bool = True) -> tuple[str, str] | None:
+    """``(variable name, value)`` of a set variable; curl and urllib: lower case first."""
+    names = (name, name.upper()) if upper else (name,)
+    return next(((key, env[key]) for key in names if env.get(key)), None)
+
+
+def _from_environment(variable: tuple[str, str] | None) -> ProxyServer | None:
+    if variable is None:
+        return None
+    try:
+        return parse_proxy_url(variable[1])
+    except LocalProtocolError as exc:
+        raise LocalProtocolError(
+            f"the {variable[0]} environment variable: {exc}; "
+            "pass proxy=... or trust_env=False to use no proxy from the environment"
+        ) from None
 
 
 def _bypasses(entry: str, host: str, port: int) -> bool:

@@ -153,3 +153,13 @@ def test_credentials_round_trip_and_never_show(username: str, password: str) -> 
     assert repr(server) == "ProxyServer('http://proxy.example:3128', credentials=True)"
     rule_set = ProxyRules.configure(server.url_with_credentials, trust_env=False)
     assert rule_set.for_url("https://a.example/") == server
+
+
+def test_an_unusable_environment_proxy_names_its_variable_and_the_way_out() -> None:
+    with pytest.raises(LocalProtocolError, match="the ALL_PROXY environment variable") as raised:
+        rules(ALL_PROXY="socks5://u:s3cr3t@127.0.0.1:1080")
+    assert "trust_env=False" in str(raised.value)
+    assert "s3cr3t" not in str(raised.value)
+    assert not ProxyRules.configure(
+        None, trust_env=False, environ={"ALL_PROXY": "socks5://127.0.0.1:1080"}
+    )
