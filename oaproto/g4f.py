@@ -12,18 +12,19 @@ See ``docs/gpt4free.md``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# typing under a private name: this module's namespace is its public API.
+import typing as _typing
 
 from ._prompt import format_prompt, gpt4free_prompt, wrap_inst
 from ._sampling import GPT4FREE_SAMPLING
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from .transports.g4f_provider import OpenAssistant
 
 __all__ = ["GPT4FREE_SAMPLING", "OpenAssistant", "format_prompt", "gpt4free_prompt", "wrap_inst"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name != "OpenAssistant":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     # Imported on first use: the provider lives with the transports, as it needs aiohttp.

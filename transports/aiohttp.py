@@ -10,7 +10,8 @@ from contextlib import aclosing, asynccontextmanager
 
 import aiohttp
 
-from oaproto import Headers, HttpRequest, HttpResponse, TransportError, TransportTimeoutError
+from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
+from oaproto._http import Headers
 
 from ._protocols import AsyncStreamResponse
 from ._proxy import ProxyRules, ProxyServer

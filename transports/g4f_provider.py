@@ -14,16 +14,16 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from oaproto import (
-    DEFAULT_MODEL_CONFIG_NAME,
-    GPT4FREE_SAMPLING,
     ClientConfig,
     LocalProtocolError,
     ReplyCompleted,
     ReplyFailed,
+    ReplyOptions,
     SamplingParameters,
     Token,
-    gpt4free_prompt,
 )
+from oaproto.g4f import GPT4FREE_SAMPLING, gpt4free_prompt
+from oaproto.models import DEFAULT_MODEL_CONFIG_NAME
 
 from ._async import AsyncChatClient
 from ._proxy import parse_proxy_url
@@ -130,10 +130,9 @@ async def _stream(result: ReplyTokens, reply: _Reply) -> AsyncGenerator[str, Non
         AsyncChatClient(
             transport,
             reply.config,
+            ReplyOptions(model_config_name=reply.model, sampling=reply.sampling),
             idle_timeout=reply.timeouts[0],
             reply_timeout=reply.timeouts[1],
-            model_config_name=reply.model,
-            sampling=reply.sampling,
         ) as chat,
         chat.reply(reply.prompt) as events,
     ):

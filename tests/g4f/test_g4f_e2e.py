@@ -17,7 +17,7 @@ from oaproto import (
     TransportTimeoutError,
     ValidationError,
 )
-from oaproto._credentials import COOKIE_CHUNK_SIZE, DEV_COOKIE_NAME, SECURE_COOKIE_NAME
+from oaproto.credentials import COOKIE_CHUNK_SIZE, DEV_COOKIE_NAME, SECURE_COOKIE_NAME
 from oaproto.g4f import OpenAssistant
 from oaproto.transports.g4f_provider import G4F_USER_AGENT, ReplyTokens
 from oaproto.transports.server import ThreadedServer

@@ -11,12 +11,18 @@ import oaproto
 import oaproto.g4f
 
 
-def test_the_gpt4free_helpers_are_the_core_ones() -> None:
-    assert oaproto.g4f.format_prompt is oaproto.format_prompt
-    assert oaproto.g4f.gpt4free_prompt is oaproto.gpt4free_prompt
-    assert oaproto.g4f.wrap_inst is oaproto.wrap_inst
-    assert oaproto.g4f.GPT4FREE_SAMPLING is oaproto.GPT4FREE_SAMPLING
+def test_the_module_offers_the_provider_and_the_helpers() -> None:
+    assert oaproto.g4f.__all__ == [
+        "GPT4FREE_SAMPLING",
+        "OpenAssistant",
+        "format_prompt",
+        "gpt4free_prompt",
+        "wrap_inst",
+    ]
     assert set(oaproto.g4f.__all__) <= set(dir(oaproto.g4f))
+    assert oaproto.g4f.gpt4free_prompt([{"role": "user", "content": "Hi"}]) == (
+        oaproto.g4f.wrap_inst(oaproto.g4f.format_prompt([{"role": "user", "content": "Hi"}]))
+    )
 
 
 def test_open_assistant_is_the_provider_class() -> None:

@@ -23,7 +23,14 @@ from forward_proxy import ForwardProxy, TLSFront
 from test_secrets import texts_of
 from transport_harness import ADAPTERS, TOKEN, make_transport
 
-from oaproto import APIError, ClientConfig, Dialect, LocalProtocolError, TransportError
+from oaproto import (
+    APIError,
+    ClientConfig,
+    Dialect,
+    LocalProtocolError,
+    ReplyOptions,
+    TransportError,
+)
 from oaproto.transports import AsyncChatClient, ChatClient
 from oaproto.transports.aiohttp import AiohttpTransport
 from oaproto.transports.h11_anyio import H11Transport
@@ -32,6 +39,7 @@ from oaproto.transports.server import ThreadedServer
 
 USER = "proxy-user"
 PASSWORD = "pr0xy-pa55-c0ffee-71"
+LOREM = ReplyOptions(model_config_name="_lorem")
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "REQUEST_METHOD")
 
 
@@ -89,7 +97,7 @@ def run(
     config = ClientConfig(base_url=base_url, dialect=Dialect.WEB, token=TOKEN)
     if adapter in ("requests", "httpx"):
         transport = make_transport(adapter, 5.0, **options)
-        with transport, ChatClient(transport, config, model_config_name="_lorem") as chat:
+        with transport, ChatClient(transport, config, LOREM) as chat:
             if action == "ask":
                 return chat.ask("Hello"), repr(transport)
             return chat.call(chat.api.list_model_configs()), repr(transport)
@@ -104,7 +112,7 @@ def run(
         else:
             transport = make_transport(adapter, 5.0, **options)
         try:
-            async with AsyncChatClient(transport, config, model_config_name="_lorem") as chat:
+            async with AsyncChatClient(transport, config, LOREM) as chat:
                 if action == "ask":
                     return await chat.ask("Hello"), repr(transport)
                 return await chat.call(chat.api.list_model_configs()), repr(transport)
