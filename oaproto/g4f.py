@@ -18,7 +18,7 @@ import typing as _typing
 from ._prompt import format_prompt, gpt4free_prompt, wrap_inst
 from ._sampling import GPT4FREE_SAMPLING
 
-if _typing.TYPE_CHECKING:
+if _typing.TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from .transports.g4f_provider import OpenAssistant
 
 __all__ = ["GPT4FREE_SAMPLING", "OpenAssistant", "format_prompt", "gpt4free_prompt", "wrap_inst"]
