@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from forward_proxy import ForwardProxy
+from test_proxy import STEPS
 
 from oaproto.g4f import OpenAssistant
 from oaproto.transports.server import ThreadedServer
@@ -37,13 +38,7 @@ def test_the_proxy_argument_carries_every_request(
 ) -> None:
     assert ask(oa_server, proxy.url_with("user", PASSWORD))
     steps = [(s.method, s.target.split("?")[0].removeprefix(oa_server.url)) for s in proxy.seen]
-    assert steps == [
-        ("POST", "/api/chat"),
-        ("POST", "/api/chat/prompter_message"),
-        ("POST", "/api/chat/assistant_message"),
-        ("GET", "/api/chat/events"),
-        ("DELETE", "/api/chat"),
-    ]
+    assert steps == STEPS
     assert all(s.authorization is not None for s in proxy.seen)
 
 
