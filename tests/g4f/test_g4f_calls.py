@@ -8,7 +8,6 @@ import inspect
 from typing import Any
 
 import pytest
-from g4f_helpers import COOKIES, MESSAGES
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +19,7 @@ from oaproto.transports.g4f_provider import (
     api_origin,
 )
 from oaproto.transports.server import ThreadedServer
+from tests.helpers.g4f_fixtures import COOKIES, MESSAGES
 
 
 def test_the_seed_class_attributes() -> None:

@@ -8,7 +8,6 @@ import json
 from urllib.parse import parse_qs
 
 import pytest
-from g4f_helpers import COOKIES, MESSAGES, SESSION, Factory, start
 
 from oaproto import (
     APIError,
@@ -21,6 +20,7 @@ from oaproto.credentials import COOKIE_CHUNK_SIZE, DEV_COOKIE_NAME, SECURE_COOKI
 from oaproto.g4f import OpenAssistant
 from oaproto.transports.g4f_provider import G4F_USER_AGENT, ReplyTokens
 from oaproto.transports.server import ThreadedServer
+from tests.helpers.g4f_fixtures import COOKIES, MESSAGES, SESSION, Factory, start
 
 STEPS = [
     ("POST", "/api/chat"),

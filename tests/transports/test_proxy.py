@@ -19,9 +19,6 @@ import anyio
 import httpx
 import pytest
 import trustme
-from forward_proxy import ForwardProxy, TLSFront
-from test_secrets import texts_of
-from transport_harness import ADAPTERS, TOKEN, make_transport
 
 from oaproto import (
     APIError,
@@ -36,6 +33,9 @@ from oaproto.transports.aiohttp import AiohttpTransport
 from oaproto.transports.h11_anyio import H11Transport
 from oaproto.transports.httpx import AsyncHttpxTransport, HttpxTransport
 from oaproto.transports.server import ThreadedServer
+from tests.helpers.forward_proxy import ForwardProxy, TLSFront
+from tests.helpers.transport_harness import ADAPTERS, TOKEN, make_transport
+from tests.transports.test_secrets import texts_of
 
 USER = "proxy-user"
 PASSWORD = "pr0xy-pa55-c0ffee-71"

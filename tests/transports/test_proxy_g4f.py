@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from forward_proxy import ForwardProxy
-from test_proxy import STEPS
 
 from oaproto.g4f import OpenAssistant
 from oaproto.transports.server import ThreadedServer
+from tests.helpers.forward_proxy import ForwardProxy
+from tests.transports.test_proxy import STEPS
 
 PASSWORD = "g4f-pr0xy-pa55"
 MESSAGES = [{"role": "user", "content": "Hello"}]
