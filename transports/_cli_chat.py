@@ -14,19 +14,20 @@ chat and leaves it in place.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from typing import Any
 
 from oaproto import (
     PRESETS,
-    ChatAPI,
     ChatSession,
     ClientConfig,
     NotFoundError,
     OAProtoError,
     ReplyFailed,
-    SamplingParameters,
+    ReplyOptions,
 )
+from oaproto.api import ChatAPI
 
 from ._cli_common import (
     ExitStatus,
@@ -205,22 +206,22 @@ def _message(words: list[str]) -> str | None:
     return message
 
 
-def reply_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The driver's reply options from ``--model``, ``--preset``, sampling options and ``--system``.
+def reply_options(args: argparse.Namespace) -> ReplyOptions:
+    """The reply options from ``--model``, ``--preset``, the sampling options and ``--system``.
 
     Raises:
         LocalProtocolError: a sampling value that can never work.
     """
-    options: dict[str, Any] = {}
+    options = ReplyOptions()
     model = args.model or (EMBEDDED_MODEL if args.url is None else None)
     if model is not None:
-        options["model_config_name"] = model
+        options = dataclasses.replace(options, model_config_name=model)
     changes = {name: getattr(args, name) for name in _SAMPLING if getattr(args, name) is not None}
     if args.preset is not None or changes:
-        sampling: SamplingParameters = PRESETS[args.preset or "k50"]
-        options["sampling"] = sampling.with_changes(**changes)
+        sampling = PRESETS[args.preset or "k50"].with_changes(**changes)
+        options = dataclasses.replace(options, sampling=sampling)
     if args.system is not None:
-        options["system_prompt"] = args.system
+        options = dataclasses.replace(options, system_prompt=args.system)
     return options
 
 
@@ -242,7 +243,7 @@ def check_model(connection: Connection, config: ClientConfig, model: str) -> Non
 
 
 def resumed_session(
-    connection: Connection, config: ClientConfig, chat_id: str, options: dict[str, Any]
+    connection: Connection, config: ClientConfig, chat_id: str, options: ReplyOptions
 ) -> ChatSession:
     """A session continuing the chat ``chat_id`` after its last complete reply.
 
@@ -255,17 +256,17 @@ def resumed_session(
     if last is None:
         if chat.messages:
             raise UsageError(f"chat {chat_id} has no complete reply to continue from")
-        return ChatSession.resume(config, chat_id=chat.id, **options)
+        return ChatSession.resume(config, chat_id=chat.id, options=options)
     return ChatSession.resume(
         config,
         chat_id=chat.id,
         parent_id=last.id,
         prompter_message_id=last.parent_id,
-        **options,
+        options=options,
     )
 
 
-def _banner(args: argparse.Namespace, config: ClientConfig, options: dict[str, Any]) -> str:
-    model = options.get("model_config_name", "the default model")
+def _banner(args: argparse.Namespace, config: ClientConfig, options: ReplyOptions) -> str:
+    model = options.model_config_name
     where = "the embedded reference server" if args.url is None else config.base_url
     return f"Chatting with {model} on {where}. /help for commands, Ctrl-D or /quit to leave."

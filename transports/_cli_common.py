@@ -32,8 +32,8 @@ from oaproto import (
     ProtocolError,
     TransportError,
     __version__,
-    load_cookie_file,
 )
+from oaproto.credentials import load_cookie_file
 
 from ._cli_render import OutputClosedError, discard_stdout, prepare_streams
 from ._cli_transport import TRANSPORT_NAMES, Connection, TransportSetupError

@@ -18,7 +18,8 @@ from contextlib import suppress
 from pathlib import Path
 from types import ModuleType
 
-from oaproto import ChatAPI, ChatState, ClientConfig, LocalProtocolError, OAProtoError, ReplyFailed
+from oaproto import ChatState, ClientConfig, LocalProtocolError, OAProtoError, ReplyFailed
+from oaproto.api import ChatAPI
 
 from ._cli_common import ExitStatus, report_error, say
 from ._cli_render import TextReply, write

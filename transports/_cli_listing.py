@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from oaproto import Chat, ChatAPI, ClientConfig, Message
+from oaproto import ClientConfig
+from oaproto.api import ChatAPI
+from oaproto.models import Chat, Message
 
 from ._cli_common import (
     ExitStatus,

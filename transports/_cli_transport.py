@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from oaproto import Call, ChatSession, ClientConfig, ReplyCompleted, ReplyFailed, StreamEvent
+from oaproto import (
+    ChatSession,
+    ClientConfig,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyOptions,
+    StreamEvent,
+)
+from oaproto.api import Call
 
 if TYPE_CHECKING:
     from ._async import AsyncChatClient
@@ -185,13 +193,13 @@ class Connection:
         return self.run(send())
 
     def chat(
-        self, config: ClientConfig, options: dict[str, Any], session: ChatSession | None = None
+        self, config: ClientConfig, options: ReplyOptions, session: ChatSession | None = None
     ) -> ChatLink:
         """A chat client over this connection with these reply options.
 
         Args:
             config: where and how to reach the API.
-            options: the reply options (``model_config_name``, ``sampling``...).
+            options: the reply options (model, sampling, system prompt...).
             session: an existing chat's session (see ``ChatSession.resume``);
                 by default the first turn creates a chat.
         """
@@ -200,13 +208,11 @@ class Connection:
             from ._sync import ChatClient
 
             timeout = self.timeout
-            link = _BlockingChat(
-                ChatClient(self.transport, config, idle_timeout=timeout, **options)
-            )
+            link = _BlockingChat(ChatClient(self.transport, config, options, idle_timeout=timeout))
         else:
             from ._async import AsyncChatClient
 
-            client = AsyncChatClient(self.transport, config, idle_timeout=self.timeout, **options)
+            client = AsyncChatClient(self.transport, config, options, idle_timeout=self.timeout)
             link = _AsyncChat(client, self.run)
         if session is not None:
             link.client.session = session

@@ -7,17 +7,15 @@ import os
 import pty
 import select
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
-from oaproto import ChatAPI, ClientConfig, Dialect
+from oaproto import ClientConfig, Dialect
+from oaproto.api import ChatAPI
 from oaproto.transports import RequestsTransport
 from oaproto.transports._cli_transport import TRANSPORT_NAMES, adapter_parameters
 
@@ -98,58 +96,6 @@ def serve(*args: str) -> Iterator[str]:
         finally:
             process.send_signal(signal.SIGINT)
             process.communicate(timeout=TIMEOUT)
-
-
-@contextmanager
-def forward_proxy() -> Iterator[tuple[str, list[bytes]]]:
-    """A plain-HTTP forward proxy on loopback: yields its URL and the request heads it forwarded."""
-    heads: list[bytes] = []
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def pipe(source: socket.socket, target: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-        finally:
-            with suppress(OSError):
-                target.shutdown(socket.SHUT_WR)
-
-    def handle(client: socket.socket) -> None:
-        with client:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                if not (data := client.recv(65536)):
-                    return
-                head += data
-            heads.append(head.partition(b"\r\n\r\n")[0])
-            method, target = head.split(b" ")[:2]
-            tunnel = method == b"CONNECT"  # target is host:port; else the whole URL
-            url = urlsplit(("//" if tunnel else "") + target.decode())
-            with socket.create_connection((url.hostname or "", url.port or 80)) as upstream:
-                if tunnel:
-                    client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                    head = head.partition(b"\r\n\r\n")[2]
-                upstream.sendall(head)
-                back = threading.Thread(target=pipe, args=(upstream, client))
-                back.start()
-                pipe(client, upstream)
-                back.join()
-
-    def accept() -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:  # closed: the proxy stops
-                return
-            threading.Thread(target=handle, args=(client,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", heads
-    finally:
-        listener.close()
 
 
 class Terminal:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import signal
@@ -13,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import (
+
+from oaproto.credentials import SECURE_COOKIE_NAME
+from tests.cli.cli_helpers import (
     DIALECTS,
     OAPROTO,
     PROXY_TRANSPORTS,
@@ -21,15 +22,13 @@ from cli_helpers import (
     TRANSPORTS,
     Terminal,
     environment,
-    forward_proxy,
     json_lines,
     list_chats,
     oaproto,
     serve,
     wait_until,
 )
-
-from oaproto import SECURE_COOKIE_NAME
+from tests.helpers.forward_proxy import ForwardProxy
 
 TOKEN = "cli-t0ken-never-printed-41d7"
 # The embedded server answers without a rate limit and with slow tokens; these
@@ -232,36 +231,59 @@ def test_each_kind_of_error_has_its_exit_status(
     assert oa_server.chats() == []
 
 
-def test_unreachable_url_is_a_transport_error_without_the_proxy_password() -> None:
+def test_unreachable_url_is_a_transport_error() -> None:
     result = oaproto("chat", "hi", "--url", "http://127.0.0.1:9", "--timeout", "5")
     assert result.returncode == 7
     assert result.stderr.startswith("oaproto chat: TransportError:")
     assert result.stderr.count("\n") == 1
-    proxied = oaproto(
-        "chat", "hi", "--url", "http://example.test", "--timeout", "5",
-        "--proxy", "http://user:pr0xy-s3cret@127.0.0.1:9", "--transport", "requests",
-    )  # fmt: skip
-    assert proxied.returncode == 7
-    assert "pr0xy-s3cret" not in proxied.stderr
-    assert proxied.stderr.count("\n") == 1
+
+
+PROXY_PASSWORD = "pr0xy-s3cret"
+
+
+def _through(proxy: ForwardProxy, server: Any) -> list[tuple[str, str]]:
+    return [(seen.method, seen.target.removeprefix(server.url)) for seen in proxy.seen]
 
 
 @pytest.mark.oa_server(**FAST)
 @pytest.mark.parametrize("transport", PROXY_TRANSPORTS)
 def test_proxy_with_a_password_that_is_never_shown(oa_server: Any, transport: str) -> None:
-    with forward_proxy() as (proxy, heads):
-        user_proxy = proxy.replace("//", "//user:pr0xy-s3cret@")
+    with ForwardProxy(credentials=("user", PROXY_PASSWORD)) as proxy:
         result = oaproto(
             "chat", "through the proxy", "--url", oa_server.url, "--model", "_echo",
-            "--transport", transport, "--proxy", user_proxy,
+            "--transport", transport, "--proxy", proxy.url_with("user", PROXY_PASSWORD),
         )  # fmt: skip
     assert (result.returncode, result.stdout, result.stderr) == (0, "through the proxy\n", "")
-    assert heads  # the requests went through the proxy, with its credentials
-    assert all(head.split(b" ")[1].startswith(oa_server.url.encode()) for head in heads)
-    credentials = base64.b64encode(b"user:pr0xy-s3cret")
-    authorization = (b"proxy-authorization: basic " + credentials).lower()
-    assert all(authorization in head.lower() for head in heads)
+    steps = _through(proxy, oa_server)
+    assert steps[0] == ("GET", "/configs/model_configs")  # every request, the check included
+    assert steps[-1][0] == "DELETE"
     assert oa_server.chats() == []
+
+
+@pytest.mark.oa_server(**FAST)
+@pytest.mark.parametrize("transport", ["aiohttp", "requests", "h11-trio"])
+def test_the_proxy_variables_apply_to_url_but_not_to_the_embedded_server(
+    oa_server: Any, transport: str
+) -> None:
+    with ForwardProxy() as proxy:
+        env = environment(HTTP_PROXY=proxy.url)
+        result = oaproto("chat", "hi", "--url", oa_server.url, "--transport", transport, env=env)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert _through(proxy, oa_server)[-1][0] == "DELETE"
+        seen = len(proxy.seen)
+        embedded = oaproto("chat", "hi", "--model", "_echo", "--transport", transport, env=env)
+        assert (embedded.returncode, embedded.stdout) == (0, "hi\n")
+        assert len(proxy.seen) == seen  # loopback, inside the command: never proxied
+
+
+def test_a_proxy_failure_never_shows_the_password() -> None:
+    result = oaproto(
+        "chat", "hi", "--url", "http://example.test", "--timeout", "5",
+        "--proxy", f"http://user:{PROXY_PASSWORD}@127.0.0.1:9",
+    )  # fmt: skip
+    assert result.returncode == 7
+    assert PROXY_PASSWORD not in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_an_unknown_model_fails_with_the_valid_names() -> None:

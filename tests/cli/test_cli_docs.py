@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import TIMEOUT, environment
+
+from tests.cli.cli_helpers import TIMEOUT, environment
 
 PAGE = Path(__file__).parents[2] / "docs" / "cli.md"
 PAGE_URL = "http://127.0.0.1:8000"

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import Terminal, environment, wait_until
+
+from tests.cli.cli_helpers import Terminal, environment, wait_until
 
 PROMPT = "> "
 FAST = {"token_delay": 0, "rate_limit": None}

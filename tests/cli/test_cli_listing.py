@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from cli_helpers import DIALECTS, environment, json_lines, oaproto, serve
 
 from oaproto import PRESETS
+from tests.cli.cli_helpers import DIALECTS, environment, json_lines, oaproto, serve
 
 TOKEN = "listing-t0ken-5b1e"
 

@@ -14,7 +14,6 @@ from oaproto import (
     APIError,
     AuthenticationError,
     BusyError,
-    Chat,
     IncompleteReplyError,
     LocalProtocolError,
     NotFoundError,
@@ -25,6 +24,7 @@ from oaproto import (
     TransportTimeoutError,
     ValidationError,
 )
+from oaproto.models import Chat
 from oaproto.transports._cli_common import (
     EXIT_STATUS_HELP,
     ExitStatus,

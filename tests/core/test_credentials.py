@@ -8,16 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oaproto import (
+from oaproto import ClientConfig, Dialect, LocalProtocolError
+from oaproto.credentials import (
+    COOKIE_CHUNK_SIZE,
     DEV_COOKIE_NAME,
     SECURE_COOKIE_NAME,
-    ClientConfig,
-    Dialect,
-    LocalProtocolError,
+    find_session_cookie,
     load_cookie_file,
     parse_cookie_header,
 )
-from oaproto._credentials import COOKIE_CHUNK_SIZE, find_session_cookie
 
 SECRET = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..secret-value-4242"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from transport_harness import Harness, assert_deleted, steps, stored_chat
 
 from oaproto import (
     APIError,
@@ -25,12 +24,14 @@ from oaproto import (
     ReplyCompleted,
     ReplyError,
     ReplyFailed,
+    ReplyOptions,
     Token,
     TransportError,
     TransportTimeoutError,
     ValidationError,
 )
 from oaproto.transports.server import ECHO_MODEL_NAME
+from tests.helpers.transport_harness import Harness, assert_deleted, steps, stored_chat
 
 DIALECTS = [Dialect.INFERENCE, Dialect.WEB]
 
@@ -69,7 +70,7 @@ def test_full_lifecycle_streams_what_the_server_generated(
 
 
 def test_multi_turn_continues_the_same_chat(harness: Harness) -> None:
-    with harness.chat(model_config_name=ECHO_MODEL_NAME) as chat:
+    with harness.chat(options=ReplyOptions(model_config_name=ECHO_MODEL_NAME)) as chat:
         assert chat.ask("one two three") == "one two three"
         first_reply = chat.session.parent_id
         assert chat.ask("four five") == "four five"

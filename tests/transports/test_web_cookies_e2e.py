@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from oaproto import SECURE_COOKIE_NAME, AuthenticationError, ClientConfig, load_cookie_file
-from oaproto._credentials import COOKIE_CHUNK_SIZE
+from oaproto import AuthenticationError, ClientConfig
+from oaproto.credentials import COOKIE_CHUNK_SIZE, SECURE_COOKIE_NAME, load_cookie_file
 from oaproto.transports import ChatClient, RequestsTransport
 from oaproto.transports.server import ThreadedServer
 
