@@ -112,7 +112,7 @@ environment:
   OAPROTO_TOKEN   the bearer token (inference) or session token (web)
   OAPROTO_COOKIE  the web session's cookies, as a Cookie header value
   NO_COLOR        set to turn colours off
-  HTTP(S)_PROXY, NO_PROXY  the proxy (--proxy overrides them)
+  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY  the proxy (--proxy overrides them)
 """
 
 
