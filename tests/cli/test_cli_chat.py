@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import signal
@@ -13,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from oaproto import PRESETS
 from oaproto.credentials import SECURE_COOKIE_NAME
 from tests.cli.cli_helpers import (
     DIALECTS,
@@ -135,6 +138,23 @@ def test_the_message_from_stdin_or_the_words(args: list[str], stdin: str) -> Non
     result = oaproto("chat", "--model", "_echo", *args, input=stdin)
     expected = " ".join(args) if args and args != ["-"] else stdin.rstrip("\n")
     assert (result.returncode, result.stdout, result.stderr) == (0, expected + "\n", "")
+
+
+@pytest.mark.oa_server(**FAST)
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_reply_options_reach_the_server(oa_server: Any, dialect: str) -> None:
+    result = oaproto(
+        "chat", "hi", "--url", oa_server.url, "--dialect", dialect, "--model", "_echo",
+        "--preset", "k50-Precise", "--temperature", "0.5", "--top-k", "7",
+        "--max-new-tokens", "99", "--system", "Be brief.",
+    )  # fmt: skip
+    assert (result.returncode, result.stdout, result.stderr) == (0, "hi\n", "")
+    (request,) = [r for r in oa_server.requests if r.step == "assistant_message"]
+    body = json.loads(request.body)
+    expected = dataclasses.replace(PRESETS["k50-Precise"], temperature=0.5, top_k=7)
+    assert body["sampling_parameters"] == {**expected.to_json(), "max_new_tokens": 99}
+    assert body["model_config_name"] == "_echo"
+    assert body["system_prompt"] == "Be brief."
 
 
 # --- machine-readable output ---

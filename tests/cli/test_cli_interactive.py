@@ -118,3 +118,29 @@ def test_json_needs_a_message_on_a_terminal(tmp_path: Path) -> None:
     terminal = Terminal(["chat", "--json"], env)
     assert terminal.finish() == 2
     assert terminal.output == "oaproto chat: --json needs a message (arguments or stdin)\n"
+
+
+@pytest.mark.oa_server(**FAST)
+def test_commands_explain_when_they_cannot_run(oa_server: Any, tmp_path: Path) -> None:
+    terminal = converse(oa_server.url, tmp_path)
+    assert say(terminal, "/retry") == "oaproto chat: nothing to retry yet: say something first\n"
+    assert say(terminal, "/vote up") == "oaproto chat: no reply to vote on yet\n"
+    assert say(terminal, "/vote sideways") == "oaproto chat: usage: /vote up or /vote down\n"
+    assert say(terminal, "") == ""
+    terminal.send("/quit")
+    assert terminal.finish() == 0
+    assert oa_server.requests == [r for r in oa_server.requests if r.step == "models"]
+
+
+@pytest.mark.oa_server(**FAST)
+def test_a_refused_request_is_reported_and_the_conversation_goes_on(
+    oa_server: Any, tmp_path: Path
+) -> None:
+    oa_server.faults.add("status=503", step="assistant_message")
+    terminal = converse(oa_server.url, tmp_path)
+    refused = say(terminal, "are you there")
+    assert refused.startswith("oaproto chat: BusyError: HTTP 503")
+    assert say(terminal, "/retry") == "are you there\n"
+    terminal.send("/quit")
+    assert terminal.finish() == 0
+    assert oa_server.chats() == []
