@@ -7,7 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from oaproto import PRESETS
+from oaproto import PRESETS, ClientConfig, Dialect
+from oaproto.api import ChatAPI
+from oaproto.transports import RequestsTransport
+from oaproto.transports.server import ThreadedServer
 from tests.cli.cli_helpers import DIALECTS, environment, json_lines, oaproto, serve
 
 TOKEN = "listing-t0ken-5b1e"
@@ -102,3 +105,16 @@ def test_listing_with_a_wrong_token_exits_3(external_server: str) -> None:
     result = oaproto("chats", "--url", external_server, env=env)
     assert result.returncode == 3
     assert result.stderr.startswith("oaproto chats: AuthenticationError: HTTP 401")
+
+
+@pytest.mark.oa_server(rate_limit=None)
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_chats_lists_every_page(oa_server: ThreadedServer, dialect: str) -> None:
+    # More than a page of either dialect (web: 20, inference: 10 by default).
+    config = ClientConfig(base_url=oa_server.url, dialect=Dialect(dialect))
+    call = ChatAPI(config).create_chat()
+    with RequestsTransport() as transport:
+        created = [call.parse(transport.send(call.request)).id for _ in range(23)]
+    result = oaproto("chats", "--json", "--url", oa_server.url, "--dialect", dialect)
+    assert result.returncode == 0
+    assert [chat["id"] for chat in json_lines(result.stdout)] == created[::-1]  # newest first
