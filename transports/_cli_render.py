@@ -175,14 +175,16 @@ class TextReply:
     def __init__(self) -> None:
         self.status_line = _is_terminal(sys.stderr)
         self._dim = use_colour(sys.stderr)
-        self._status_shown = False
+        # A dumb terminal knows no escape sequences: overwrite with spaces.
+        self._dumb = os.environ.get("TERM") == "dumb"
+        self._status = ""  # the status line shown, "" for none
         self.streamed = False  # text was written
         self.ended = False  # the reply's line was ended
 
     def show(self, event: StreamEvent) -> None:
         """Show ``event``; a failed reply ends the line (the caller reports the error)."""
         if isinstance(event, Pending):
-            self._status(event)
+            self._show_status(event)
         elif isinstance(event, Token) and event.text:
             self._clear_status()
             write(event.text)
@@ -202,22 +204,23 @@ class TextReply:
             self.ended = True
             write("\n")
 
-    def _status(self, event: Pending) -> None:
+    def _show_status(self, event: Pending) -> None:
         if not self.status_line or self.streamed:
             return
         if event.queue_position > 0:
             text = f"queued: position {event.queue_position} of {event.queue_size}"
         else:
             text = "waiting for a worker"
-        if self._dim:
-            text = f"\x1b[2m{text}\x1b[0m"
-        self._status_shown = True
-        self._stderr(f"\r\x1b[2K{text}")
+        if text != self._status:  # unchanged: nothing to redraw
+            self._clear_status()
+            self._status = text
+            self._stderr(f"\x1b[2m{text}\x1b[0m" if self._dim else text)
 
     def _clear_status(self) -> None:
-        if self._status_shown:
-            self._status_shown = False
-            self._stderr("\r\x1b[2K")
+        if self._status:
+            blank = " " * len(self._status) if self._dumb else "\x1b[2K"
+            self._status = ""
+            self._stderr(f"\r{blank}\r")
 
     @staticmethod
     def _stderr(text: str) -> None:
