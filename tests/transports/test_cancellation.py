@@ -103,16 +103,20 @@ async def wait_for_step(server: ThreadedServer, step: str) -> None:
 
 async def cancel_during_delete(
     chat: Chat, server: ThreadedServer, after: float
-) -> asyncio.Task[None]:
-    """Run ``chat.ask()`` as a task, cancel it ``after`` s into its DELETE; the ended task."""
+) -> asyncio.CancelledError:
+    """Run ``chat.ask()`` as a task and cancel it ``after`` s into its DELETE.
+
+    Returns what awaiting the task raised, once the task ended cancelled.
+    """
     task = asyncio.ensure_future(chat.ask())
     await wait_for_step(server, "delete_chat")
     await asyncio.sleep(after)
     assert not task.done()
     task.cancel()
-    with pytest.raises(asyncio.CancelledError):
+    with pytest.raises(asyncio.CancelledError) as raised:
         await task
-    return task
+    assert task.cancelled()
+    return raised.value
 
 
 async def test_cancel_scope_mid_stream_deletes_the_chat(
@@ -221,12 +225,35 @@ async def test_task_cancel_during_a_slow_delete_ends_the_task_cancelled(
     server.faults.add("slow-headers=0.6", step="delete_chat")
     chat = Chat(adapter, server)
     try:
-        task = await cancel_during_delete(chat, server, after=0.3)
-        assert task.cancelled()
+        await cancel_during_delete(chat, server, after=0.3)
     finally:
         await chat.transport.close()
     assert_deleted(server, chat.chat_id)  # the cleanup ran to its end first
     assert not chat.client.session.needs_cleanup
+
+
+@only_asyncio
+async def test_task_cancel_during_a_delete_that_gives_up_ends_the_task_cancelled(
+    adapter: str, server: ThreadedServer
+) -> None:
+    # Both tries hang past their 0.4 s: the bounded cleanup gives up, and the
+    # task still ends cancelled, the cleanup's error (and note) in the chain.
+    server.faults.add("slow-headers=2", step="delete_chat", times=2)
+    chat = Chat(adapter, server, cleanup_timeout=0.8)
+    try:
+        cancelled = await cancel_during_delete(chat, server, after=0.2)
+    finally:
+        await chat.transport.close()
+    chain: list[BaseException] = []
+    error: BaseException | None = cancelled
+    while error is not None:
+        chain.append(error)
+        error = error.__context__
+    cleanup = [error for error in chain if isinstance(error, TransportTimeoutError)]
+    assert len(cleanup) == 1
+    assert f"the chat {chat.chat_id} may remain" in "".join(cleanup[0].__notes__)
+    assert chat.client.session.needs_cleanup
+    assert steps(server).count("delete_chat") == 2
 
 
 @only_asyncio
@@ -286,8 +313,7 @@ async def test_a_cancellation_during_a_failing_delete_waits_for_the_retry(
     server.faults.add("status=503", step="delete_chat")
     chat = Chat(adapter, server)
     try:
-        task = await cancel_during_delete(chat, server, after=0.2)
-        assert task.cancelled()
+        await cancel_during_delete(chat, server, after=0.2)
     finally:
         await chat.transport.close()
     assert steps(server).count("delete_chat") == 2
