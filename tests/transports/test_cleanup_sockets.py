@@ -18,6 +18,8 @@ import pytest
 
 from oaproto import ClientConfig, Dialect, OAProtoError, ReplyOptions
 from oaproto.transports import ChatClient
+from oaproto.transports.httpx import HttpxTransport
+from oaproto.transports.requests import RequestsTransport
 from oaproto.transports.server import ThreadedServer
 from tests.helpers.transport_harness import TOKEN, make_transport
 
@@ -59,8 +61,10 @@ def adapter(request: pytest.FixtureRequest) -> str:
     return name
 
 
-def chat(adapter: str, server: ThreadedServer) -> tuple[object, ChatClient]:
-    transport = make_transport(adapter, 0.5)
+def chat(
+    adapter: str, server: ThreadedServer
+) -> tuple[RequestsTransport | HttpxTransport, ChatClient]:
+    transport: RequestsTransport | HttpxTransport = make_transport(adapter, 0.5)
     config = ClientConfig(base_url=server.url, dialect=Dialect.INFERENCE, token=TOKEN)
     return transport, ChatClient(
         transport,
@@ -87,9 +91,8 @@ def test_close_closes_every_socket_while_the_exception_lives(
         caught = error  # kept alive, traceback and chain included
     assert caught is not None
     assert caught.__traceback__ is not None
-    transport.close()  # type: ignore[attr-defined]
+    transport.close()
     assert open_sockets_to(port) == 0
-    del caught
 
 
 def test_close_closes_a_reply_stream_that_was_never_left(
@@ -102,7 +105,7 @@ def test_close_closes_a_reply_stream_that_was_never_left(
     events = client.reply("Hello")
     next(iter(events.__enter__()))
     assert open_sockets_to(port) >= 1  # the stream's connection, in use
-    transport.close()  # type: ignore[attr-defined]
+    transport.close()
     assert open_sockets_to(port) == 0
     events.__exit__(None, None, None)  # leaving it late is harmless
     assert open_sockets_to(port) == 0
