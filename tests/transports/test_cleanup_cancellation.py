@@ -7,7 +7,9 @@ moment, the DELETEs sent and the chat's fate are those of an uncancelled run
 (the cleanup behaves as under a shield); the task ends cancelled exactly when
 the cancellation arrived before the cleanup ended; ``asyncio.timeout`` raises
 ``TimeoutError`` exactly when it expired; and nothing stray is left for the
-caller's next await. The reference-server tests in ``test_cancellation.py``
+caller's next await. anyio cancel scopes (on asyncio and trio) keep their
+level-triggered semantics: the scope catches its cancellation, unless the
+cleanup's own failure is what leaves it. The reference-server tests in ``test_cancellation.py``
 check the same over real connections.
 """
 
@@ -17,6 +19,9 @@ import asyncio
 import math
 from contextlib import AbstractAsyncContextManager
 
+import anyio
+import anyio.lowlevel
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +50,7 @@ class ScriptedDeletes:
         assert request.method == "DELETE"
         self.sent += 1
         behaviour = self._tries.pop(0)
-        await asyncio.sleep(math.inf if behaviour == "hang" else 0.002)
+        await anyio.sleep(math.inf if behaviour == "hang" else 0.002)
         return HttpResponse(status=200) if behaviour == "ok" else BUSY
 
     def open_stream(self, request: HttpRequest) -> AbstractAsyncContextManager[AsyncStreamResponse]:
@@ -121,3 +126,30 @@ def test_asyncio_timeout_expiring_at_any_moment_of_the_cleanup(
     tries: list[str], moment: float
 ) -> None:
     asyncio.run(expire_timeout_at(tries, moment))
+
+
+async def expire_cancel_scope_at(tries: list[str], moment: float) -> None:
+    client, transport = created_chat(tries)
+    raised: OAProtoError | None = None
+    with anyio.CancelScope(deadline=anyio.current_time() + moment) as scope:
+        try:
+            await client.close()
+            await anyio.sleep(1)  # a checkpoint inside the scope: delivered here at the latest
+        except OAProtoError as error:
+            raised = error
+    sent, deleted = uncancelled_outcome(tries)
+    assert (transport.sent, not client.session.needs_cleanup) == (sent, deleted)
+    if raised is None:
+        assert scope.cancelled_caught
+    else:
+        assert not deleted  # only a cleanup that failed anyway raises
+    await anyio.lowlevel.checkpoint()
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+@settings(max_examples=20, deadline=None)
+@given(tries=TRIES, moment=st.floats(min_value=0.0, max_value=0.12))
+def test_anyio_scope_expiring_at_any_moment_of_the_cleanup(
+    backend: str, tries: list[str], moment: float
+) -> None:
+    anyio.run(expire_cancel_scope_at, tries, moment, backend=backend)
