@@ -153,3 +153,24 @@ def test_anyio_scope_expiring_at_any_moment_of_the_cleanup(
     backend: str, tries: list[str], moment: float
 ) -> None:
     anyio.run(expire_cancel_scope_at, tries, moment, backend=backend)
+
+
+async def cancel_twice_during_cleanup() -> None:
+    # Two cancellations while the first (hanging) try is bounded: both are held,
+    # and one CancelledError ends the task once the cleanup is over.
+    client, transport = created_chat(["hang", "ok"])
+    task = asyncio.create_task(client.close())
+    await asyncio.sleep(0.001)
+    task.cancel()
+    await asyncio.sleep(0.01)
+    assert not task.done()  # the hanging try alone takes 0.05 s
+    task.cancel()
+    outcome = await asyncio.gather(task, return_exceptions=True)
+    assert isinstance(outcome[0], asyncio.CancelledError)
+    assert task.cancelled()
+    assert (transport.sent, client.session.needs_cleanup) == (2, False)
+    await no_stray_cancellation()
+
+
+def test_two_cancellations_during_the_cleanup_end_it_once() -> None:
+    asyncio.run(cancel_twice_during_cleanup())
