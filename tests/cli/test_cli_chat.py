@@ -251,6 +251,24 @@ def test_each_kind_of_error_has_its_exit_status(
     assert oa_server.chats() == []
 
 
+@pytest.mark.oa_server(**FAST)
+def test_a_chat_that_cannot_be_deleted_is_named_on_the_error_line(oa_server: Any) -> None:
+    oa_server.faults.add("status=500", step="delete_chat", times=None)
+    after_a_reply = oaproto("chat", "--url", oa_server.url, "--model", "_echo", "hi")
+    assert (after_a_reply.returncode, after_a_reply.stdout) == (
+        1,
+        "hi\n",
+    )  # the reply, then the cleanup's error
+    oa_server.faults.add("error-after-tokens=0", step="assistant_message")
+    after_a_failure = oaproto("chat", "--url", oa_server.url, "--model", "_echo", "hi")
+    assert after_a_failure.returncode == 1
+    assert after_a_failure.stderr.startswith("oaproto chat: ReplyError: reply failed:")
+    first, second = (chat["id"] for chat in oa_server.chats())
+    for result, chat_id in ((after_a_reply, first), (after_a_failure, second)):
+        assert result.stderr.count("\n") == 1
+        assert f"the chat {chat_id} may remain on the server" in result.stderr
+
+
 def test_unreachable_url_is_a_transport_error() -> None:
     result = oaproto("chat", "hi", "--url", "http://127.0.0.1:9", "--timeout", "5")
     assert result.returncode == 7
