@@ -41,7 +41,7 @@ from ._cli_common import (
     status_for,
 )
 from ._cli_render import JsonReply, OutputClosedError, TextReply
-from ._cli_transport import ChatLink, Connection
+from ._cli_transport import AdapterRunner, ChatLink
 from ._util import cleanup_failure_noted_on
 
 __all__ = ["EMBEDDED_MODEL", "add_chat_command", "finish_chat", "run_chat"]
@@ -120,7 +120,7 @@ def run_chat(args: argparse.Namespace) -> int:
     return run_command("chat", args, _chat)
 
 
-def _chat(args: argparse.Namespace, connection: Connection, config: ClientConfig) -> int:
+def _chat(args: argparse.Namespace, runner: AdapterRunner, config: ClientConfig) -> int:
     message = _message(args.message)
     if message is None and args.json:
         raise UsageError("--json needs a message (arguments or stdin)")
@@ -128,20 +128,20 @@ def _chat(args: argparse.Namespace, connection: Connection, config: ClientConfig
         raise UsageError("--keep needs --url: the embedded server stops with this command")
     options = reply_options(args)
     if args.model is not None:
-        check_model(connection, config, args.model)
-    session = None if args.chat is None else resumed_session(connection, config, args.chat, options)
+        check_model(runner, config, args.model)
+    session = None if args.chat is None else resumed_session(runner, config, args.chat, options)
 
     def new_chat() -> ChatLink:
-        return connection.chat(config, options)
+        return runner.chat(config, options)
 
     def finish(link: ChatLink) -> None:
         finish_chat(link, keep=args.keep)
 
-    link = connection.chat(config, options, session)
+    link = runner.chat(config, options, session)
     if message is None:
         from ._cli_interactive import Conversation
 
-        conversation = Conversation(connection, config, link, new_chat, finish)
+        conversation = Conversation(runner, config, link, new_chat, finish)
         return conversation.run(_banner(args, config, options))
     try:
         status = _one_reply(link, message, args.json)
@@ -225,7 +225,7 @@ def reply_options(args: argparse.Namespace) -> ReplyOptions:
     return options
 
 
-def check_model(connection: Connection, config: ClientConfig, model: str) -> None:
+def check_model(runner: AdapterRunner, config: ClientConfig, model: str) -> None:
     """Fail with the valid names when the server does not serve ``model``.
 
     A server without a model list (404) is left to judge the name itself.
@@ -234,7 +234,7 @@ def check_model(connection: Connection, config: ClientConfig, model: str) -> Non
         UsageError: an unknown model.
     """
     try:
-        configs = connection.call(ChatAPI(config).list_model_configs())
+        configs = runner.call(ChatAPI(config).list_model_configs())
     except NotFoundError:
         return
     names = [info.name for info in configs]
@@ -243,7 +243,7 @@ def check_model(connection: Connection, config: ClientConfig, model: str) -> Non
 
 
 def resumed_session(
-    connection: Connection, config: ClientConfig, chat_id: str, options: ReplyOptions
+    runner: AdapterRunner, config: ClientConfig, chat_id: str, options: ReplyOptions
 ) -> ChatSession:
     """A session continuing the chat ``chat_id`` after its last complete reply.
 
@@ -251,7 +251,7 @@ def resumed_session(
         NotFoundError: no such chat.
         UsageError: the chat has messages but no complete reply to answer.
     """
-    chat = connection.call(ChatAPI(config).get_chat(chat_id))
+    chat = runner.call(ChatAPI(config).get_chat(chat_id))
     last = chat.last_complete_assistant_message()
     if last is None:
         if chat.messages:

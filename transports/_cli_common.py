@@ -1,6 +1,6 @@
 """What every client command of ``oaproto`` shares.
 
-Connection options, credentials, the embedded server, exit statuses and the
+AdapterRunner options, credentials, the embedded server, exit statuses and the
 one-line error report. Credentials are read from files and the environment,
 never from the command line, where every user of the machine could read them
 in the process list.
@@ -36,7 +36,7 @@ from oaproto import (
 from oaproto.credentials import load_cookie_file
 
 from ._cli_render import OutputClosedError, discard_stdout, prepare_streams
-from ._cli_transport import TRANSPORT_NAMES, Connection, TransportSetupError
+from ._cli_transport import TRANSPORT_NAMES, AdapterRunner, TransportSetupError
 
 __all__ = [
     "COOKIE_ENV",
@@ -49,7 +49,7 @@ __all__ = [
     "client_config",
     "connection_options",
     "describe",
-    "open_connection",
+    "open_adapter_runner",
     "report_error",
     "run_command",
     "say",
@@ -316,16 +316,16 @@ def server_url(url: str | None) -> Iterator[str]:
 def run_command(
     command: str,
     args: argparse.Namespace,
-    body: Callable[[argparse.Namespace, Connection, ClientConfig], int],
+    body: Callable[[argparse.Namespace, AdapterRunner, ClientConfig], int],
 ) -> int:
-    """Run a client command's ``body`` with a connection; every failure is one line and a status.
+    """Run a client command's ``body``; every failure becomes one line and an exit status.
 
     ``body`` reports nothing itself: it raises, and this reports once.
     """
     prepare_streams()
     try:
-        with server_url(args.url) as url, open_connection(args) as connection:
-            return body(args, connection, client_config(args, url))
+        with server_url(args.url) as url, open_adapter_runner(args) as runner:
+            return body(args, runner, client_config(args, url))
     except OutputClosedError:
         discard_stdout()
         return ExitStatus.OUTPUT_CLOSED
@@ -334,16 +334,16 @@ def run_command(
 
 
 @contextmanager
-def open_connection(args: argparse.Namespace) -> Iterator[Connection]:
+def open_adapter_runner(args: argparse.Namespace) -> Iterator[AdapterRunner]:
     """The ``--transport`` adapter, closed when the block ends (Ctrl-C cannot skip it)."""
-    connection = Connection(
+    runner = AdapterRunner(
         args.transport, timeout=args.timeout, proxy=args.proxy, embedded=args.url is None
     )
     try:
-        yield connection
+        yield runner
     finally:
         with sigint_ignored():
-            connection.close()
+            runner.close()
 
 
 @contextmanager

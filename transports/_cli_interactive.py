@@ -23,7 +23,7 @@ from oaproto.api import ChatAPI
 
 from ._cli_common import ExitStatus, report_error, say
 from ._cli_render import TextReply, write
-from ._cli_transport import ChatLink, Connection
+from ._cli_transport import AdapterRunner, ChatLink
 from ._util import cleanup_failure_noted_on
 
 __all__ = ["COMMANDS_HELP", "Conversation", "history_path"]
@@ -81,7 +81,7 @@ class Conversation:
     """Reads lines and runs them as messages or commands.
 
     Args:
-        connection: runs the API calls of ``/vote``.
+        runner: runs the API calls of ``/vote``.
         config: the client configuration.
         link: the chat to continue first.
         new_chat: a new chat, for ``/new``.
@@ -90,14 +90,14 @@ class Conversation:
 
     def __init__(
         self,
-        connection: Connection,
+        runner: AdapterRunner,
         config: ClientConfig,
         link: ChatLink,
         new_chat: Callable[[], ChatLink],
         finish: Callable[[ChatLink], None],
     ) -> None:
         self.link = link
-        self._connection = connection
+        self._runner = runner
         self._api = ChatAPI(config)
         self._new_chat = new_chat
         self._finish = finish
@@ -195,7 +195,7 @@ class Conversation:
         else:
             assert session.chat_id is not None  # a reply exists, so the chat does
             try:
-                self._connection.call(self._api.vote(session.chat_id, session.parent_id, score))
+                self._runner.call(self._api.vote(session.chat_id, session.parent_id, score))
             except OAProtoError as exc:
                 report_error("chat", exc)
             else:

@@ -23,7 +23,7 @@ from ._cli_common import (
     say,
 )
 from ._cli_render import write, write_json
-from ._cli_transport import Connection
+from ._cli_transport import AdapterRunner
 
 __all__ = ["add_chats_command", "add_models_command", "show_chat"]
 
@@ -81,8 +81,8 @@ def add_chats_command(subparsers: Any) -> None:
     parser.set_defaults(handler=lambda args: run_command("chats", args, _chats))
 
 
-def _models(args: argparse.Namespace, connection: Connection, config: ClientConfig) -> int:
-    for info in connection.call(ChatAPI(config).list_model_configs()):
+def _models(args: argparse.Namespace, runner: AdapterRunner, config: ClientConfig) -> int:
+    for info in runner.call(ChatAPI(config).list_model_configs()):
         presets = [preset.name for preset in info.parameter_configs]
         if args.json:
             write_json({"name": info.name, "description": info.description, "presets": presets})
@@ -91,18 +91,18 @@ def _models(args: argparse.Namespace, connection: Connection, config: ClientConf
     return ExitStatus.OK
 
 
-def _chats(args: argparse.Namespace, connection: Connection, config: ClientConfig) -> int:
+def _chats(args: argparse.Namespace, runner: AdapterRunner, config: ClientConfig) -> int:
     api = ChatAPI(config)
     if args.action == "list":
         if args.chat_id is not None:
             raise UsageError("chats list takes no ID (did you mean chats show ID?)")
-        _list(connection, api, args.json)
+        _list(runner, api, args.json)
         return ExitStatus.OK
     if args.chat_id is None:
         raise UsageError(f"chats {args.action} needs a chat ID (see oaproto chats)")
     if args.action == "show":
-        _show(connection.call(api.get_chat(args.chat_id)), args.json)
-    elif connection.call(api.delete_chat(args.chat_id)):
+        _show(runner.call(api.get_chat(args.chat_id)), args.json)
+    elif runner.call(api.delete_chat(args.chat_id)):
         say("chats", f"deleted chat {args.chat_id}")
     else:  # the server answered 404
         say("chats", f"no chat {args.chat_id}")
@@ -110,10 +110,10 @@ def _chats(args: argparse.Namespace, connection: Connection, config: ClientConfi
     return ExitStatus.OK
 
 
-def _list(connection: Connection, api: ChatAPI, as_json: bool) -> None:
+def _list(runner: AdapterRunner, api: ChatAPI, as_json: bool) -> None:
     cursor: str | None = None
     for _ in range(_MAX_PAGES):
-        page = connection.call(api.list_chats(after=cursor))
+        page = runner.call(api.list_chats(after=cursor))
         for chat in page.chats:
             if as_json:
                 write_json(

@@ -1,7 +1,7 @@
 """Every adapter setup behind one blocking interface, for the command line.
 
 The command line is plain blocking code (``input()``, ``print()``). A
-:class:`Connection` runs API calls and chat turns over any adapter: the
+:class:`AdapterRunner` runs API calls and chat turns over any adapter: the
 blocking drivers directly; the async ones one coroutine at a time, on an
 :class:`asyncio.Runner` that keeps its loop (and the adapter's connections)
 between calls, or on a fresh ``trio.run`` per call (the h11 adapter keeps no
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TRANSPORT_NAMES",
     "ChatLink",
-    "Connection",
+    "AdapterRunner",
     "TransportSetupError",
     "adapter_parameters",
     "transport_options",
@@ -126,7 +126,7 @@ def _import(name: str) -> tuple[type, ModuleType | None]:
 
 
 class ChatLink(Protocol):
-    """One chat over a :class:`Connection`."""
+    """One chat over an :class:`AdapterRunner`."""
 
     @property
     def session(self) -> ChatSession:
@@ -141,7 +141,7 @@ class ChatLink(Protocol):
         """Close the stream and delete the chat if it created it."""
 
 
-class Connection:
+class AdapterRunner:
     """One adapter, driven from blocking code.
 
     Args:
@@ -171,7 +171,7 @@ class Connection:
         self.transport: Any = adapter(**options)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run one coroutine on this connection's loop."""
+        """Run one coroutine on this runner's loop."""
         if self._runner is not None:
             return self._runner.run(coroutine)
         assert self._trio is not None
@@ -195,7 +195,7 @@ class Connection:
     def chat(
         self, config: ClientConfig, options: ReplyOptions, session: ChatSession | None = None
     ) -> ChatLink:
-        """A chat client over this connection with these reply options.
+        """A chat client over this adapter with these reply options.
 
         Args:
             config: where and how to reach the API.
