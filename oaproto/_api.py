@@ -294,8 +294,9 @@ class ChatAPI:
             model_config_name: e.g. ``"OA_SFT_Llama_30B_6"``.
             sampling: the sampling parameters.
             plugins: plugins the model may use.
-            system_prompt, user_profile, user_response_instructions: custom
-                instructions.
+            system_prompt: custom instructions: the system prompt.
+            user_profile: custom instructions: what the model should know about the user.
+            user_response_instructions: custom instructions: how the model should answer.
 
         Returns:
             A call giving the queued assistant :class:`Message` (state ``pending``).
@@ -395,7 +396,8 @@ class ChatAPI:
         """List the user's chats, newest first, one page at a time.
 
         Args:
-            before, after: a ``prev``/``next`` cursor of an earlier page; at most one.
+            before: a ``prev`` cursor of an earlier page (not with ``after``).
+            after: a ``next`` cursor of an earlier page (not with ``before``).
             include_hidden: also list hidden chats.
             limit: page size, 1..100 (inference default 10). The web API
                 always uses 20 and ignores it, so it is checked but not sent there.

@@ -155,8 +155,12 @@ class ChatSession:
 
     Args:
         config: where and how to reach the API.
-        model_config_name, sampling, plugins, system_prompt, user_profile,
-            user_response_instructions: the default :class:`ReplyOptions`.
+        model_config_name: the default model (a :class:`ReplyOptions` field).
+        sampling: the default sampling parameters.
+        plugins: the default plugins.
+        system_prompt: the default system prompt.
+        user_profile: the default user profile instructions.
+        user_response_instructions: the default response instructions.
         max_line_size: the longest SSE line accepted, in bytes.
         max_event_size: the largest SSE event data accepted, in characters.
 
