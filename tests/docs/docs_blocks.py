@@ -1,0 +1,111 @@
+"""How the documentation harness finds and reads code blocks, and the rules a block follows.
+
+Conventions for a code block (fenced with three backticks) in ``README.md`` or ``docs/**/*.md``:
+
+* Every fence names its language. ``python`` and ``console`` blocks are run; any other
+  language (``text`` for output and diagrams, ``sh`` for install commands, ``mermaid``,
+  ``toml``, ``json``...) is an illustration and is not run.
+* A ``python`` block is a complete program, run on its own in a fresh interpreter
+  (``tests/docs/run_block.py``) from an empty temporary directory, and must exit 0.
+  Top-level ``await`` / ``async with`` / ``async for`` are allowed: such a block runs in
+  ``asyncio.run()``.
+* The harness runs one reference server (tokens required) for all blocks and fills in
+  these names when a block uses them without defining them:
+
+  - ``base_url``: the server's URL;
+  - ``token``: a credential it accepts (bearer token or web session cookie);
+  - ``config``: ``ClientConfig(base_url=base_url, dialect=Dialect.INFERENCE, token=token)``.
+
+  The address ``http://127.0.0.1:8000`` (where ``oaproto serve`` listens by default) is
+  replaced by the server's URL in every block.
+* A ``python`` block that defines ``test_*`` functions is a pytest module: it is run with
+  pytest, so the ``oa_server`` fixtures are available, and every test must pass.
+* A ``console`` block: each line starting with ``$ `` is a command (a trailing ``\\``
+  continues it on the next line), run with bash in one temporary directory, in order,
+  with this environment's ``oaproto`` first on ``PATH``, ``OAPROTO_TOKEN`` set to the
+  server's ``token`` and ``NO_COLOR=1``. Other lines are the output shown to the reader
+  and are not compared. Each command must exit 0.
+* An HTML comment right before a block changes that, ``<!-- docs-test: ... -->``:
+
+  - ``exit-code=N``: the block's last command must exit with ``N`` instead of 0;
+  - ``until=TEXT``: the block's last command is a server that runs until stopped; the
+    harness waits until its output contains ``TEXT``, then stops it with SIGINT.
+
+A failing block is reported as ``page.md:LINE`` with its output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+#: The token the harness server accepts (as bearer token and as web session cookie).
+DOCS_TOKEN = "docs-token"
+#: Where ``oaproto serve`` listens by default; blocks may use it as the server's address.
+DEFAULT_SERVE_URL = "http://127.0.0.1:8000"
+#: Fence languages that are run; every other named language is an illustration.
+RUN_LANGUAGES = frozenset({"python", "console"})
+
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_DIRECTIVE = re.compile(r"^<!--\s*docs-test:(?P<options>.*?)-->\s*$")
+_OPTION = re.compile(r'(?P<key>[a-z-]+)=(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """One fenced block of a page."""
+
+    page: Path
+    line: int  # 1-based line of the opening fence
+    language: str
+    source: str
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
+
+
+def markdown_pages() -> list[Path]:
+    """README.md and every page under docs/."""
+    return [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+
+
+def code_blocks(page: Path) -> Iterator[CodeBlock]:
+    """Every fenced block of ``page``, with the ``docs-test`` options written before it."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    index = 0
+    options: dict[str, str] = {}
+    while index < len(lines):
+        line = lines[index]
+        directive = _DIRECTIVE.match(line.strip())
+        opening = _FENCE.match(line)
+        if directive:
+            options = _parse_options(directive["options"])
+        elif opening:
+            fence, indent = opening["fence"], len(opening["indent"])
+            body: list[str] = []
+            start = index
+            index += 1
+            while index < len(lines) and not lines[index].strip().startswith(fence):
+                body.append(
+                    lines[index][indent:] if lines[index][:indent].isspace() else lines[index]
+                )
+                index += 1
+            language = opening["info"].strip().split(" ")[0].strip("{}.")
+            yield CodeBlock(page, start + 1, language, "\n".join(body) + "\n", options)
+            options = {}
+        elif line.strip():
+            options = {}  # a directive applies only to the block right after it
+        index += 1
+
+
+def _parse_options(text: str) -> dict[str, str]:
+    return {
+        m["key"]: m["quoted"] if m["quoted"] is not None else m["bare"]
+        for m in _OPTION.finditer(text)
+    }

@@ -1,0 +1,183 @@
+"""Every ``python`` and ``console`` block of README.md and docs/ runs against a reference server.
+
+The rules a block follows are in this directory's ``conftest.py`` (and ``docs/contributing.md``).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from docs_blocks import (
+    DEFAULT_SERVE_URL,
+    DOCS_TOKEN,
+    ROOT,
+    CodeBlock,
+    code_blocks,
+)
+
+from oaproto.transports.server import ThreadedServer
+
+BIN = Path(sys.executable).parent
+RUN_BLOCK = Path(__file__).with_name("run_block.py")
+#: Generous bound for one block (a hang guard, far above the usual second).
+BLOCK_TIMEOUT = 90.0
+
+
+def _environment(server: ThreadedServer) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OAPROTO_")}
+    env.update(
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        OAPROTO_TOKEN=DOCS_TOKEN,
+        NO_COLOR="1",
+        NO_MKDOCS_2_WARNING="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _defines_tests(source: str) -> bool:
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")
+        for node in ast.parse(source).body
+    )
+
+
+def _report(block: CodeBlock, result: subprocess.CompletedProcess[str], command: str) -> str:
+    return (
+        f"{block.where}: {command!r} exited {result.returncode}\n"
+        f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+    )
+
+
+def _run_python(block: CodeBlock, source: str, server: ThreadedServer, workdir: Path) -> None:
+    if _defines_tests(source):
+        module = workdir / "test_docs_block.py"
+        module.write_text(source, encoding="utf-8")
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(module)]
+    else:
+        block_file = workdir / "block.py"
+        block_file.write_text(source, encoding="utf-8")
+        label = f"<{block.where}>"
+        command = [sys.executable, str(RUN_BLOCK), str(block_file), label, server.url, DOCS_TOKEN]
+    result = subprocess.run(
+        command,
+        cwd=workdir,
+        env=_environment(server),
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, _report(block, result, "python block")
+
+
+def _commands(source: str) -> list[str]:
+    commands: list[str] = []
+    continued = False
+    for line in source.splitlines():
+        if continued:
+            commands[-1] += "\n" + line
+        elif line.startswith("$ "):
+            commands.append(line[2:])
+        else:
+            continue
+        continued = line.endswith("\\")
+    return commands
+
+
+def _run_until(block: CodeBlock, command: str, text: str, env: dict[str, str], cwd: Path) -> None:
+    """Start a long-running command, wait for ``text`` in its output, stop it with SIGINT."""
+    process = subprocess.Popen(
+        ["bash", "-c", f"exec {command}"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            if text in line:
+                found.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert found.wait(BLOCK_TIMEOUT), f"{block.where}: no {text!r} in output: {''.join(seen)}"
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(BLOCK_TIMEOUT)
+        finally:
+            process.kill()
+            reader.join(BLOCK_TIMEOUT)
+
+
+def _run_console(block: CodeBlock, source: str, server: ThreadedServer, workdir: Path) -> None:
+    commands = _commands(source)
+    assert commands, f"{block.where}: a console block with no '$ ' command"
+    env = _environment(server)
+    for number, command in enumerate(commands, start=1):
+        last = number == len(commands)
+        if last and "until" in block.options:
+            _run_until(block, command, block.options["until"], env, workdir)
+            continue
+        result = subprocess.run(
+            ["bash", "-c", command],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=BLOCK_TIMEOUT,
+            check=False,
+        )
+        expected = int(block.options.get("exit-code", "0")) if last else 0
+        assert result.returncode == expected, _report(block, result, command)
+
+
+def test_code_block_runs(
+    code_block: CodeBlock, docs_server: ThreadedServer, tmp_path: Path
+) -> None:
+    source = code_block.source.replace(DEFAULT_SERVE_URL, docs_server.url)
+    if code_block.language == "python":
+        _run_python(code_block, source, docs_server, tmp_path)
+    else:
+        _run_console(code_block, source, docs_server, tmp_path)
+
+
+def test_every_fence_names_its_language(markdown_page: Path) -> None:
+    # An unnamed fence would be neither run nor marked as an illustration.
+    unnamed = [block.where for block in code_blocks(markdown_page) if not block.language]
+    assert unnamed == [], "name the language (python, console, text, sh, ...) of these blocks"
+
+
+def test_the_harness_finds_blocks_of_each_kind() -> None:
+    blocks = [block for page in [ROOT / "README.md"] for block in code_blocks(page)]
+    assert {"python", "console", "sh"} <= {block.language for block in blocks}
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("$ oaproto chat hi\nHello\n", ["oaproto chat hi"]),
+        (
+            "$ oaproto chat \\\n  --json hi\n{}\n$ echo ok\n",
+            ["oaproto chat \\\n  --json hi", "echo ok"],
+        ),
+        ("just output\n", []),
+    ],
+)
+def test_console_commands_are_the_dollar_lines(source: str, expected: list[str]) -> None:
+    assert _commands(source) == expected
