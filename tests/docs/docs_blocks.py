@@ -109,3 +109,16 @@ def _parse_options(text: str) -> dict[str, str]:
         m["key"]: m["quoted"] if m["quoted"] is not None else m["bare"]
         for m in _OPTION.finditer(text)
     }
+
+
+#: Marks of a citation of a document that is not in the repository.
+MISSING_DOCUMENT = re.compile(
+    r"§|\bsections? \d|\breference section|\bprotocol reference\b"
+    r"|oa-protocol|shared/reference|style-anchors",
+    re.IGNORECASE,
+)
+
+
+def missing_document_citations(text: str) -> list[str]:
+    """The lines of ``text`` that cite a document by a mark this repository cannot resolve."""
+    return [line.strip() for line in text.splitlines() if MISSING_DOCUMENT.search(line)]

@@ -12,22 +12,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from docs_blocks import ROOT, code_blocks
+from docs_blocks import ROOT, code_blocks, missing_document_citations
 
-#: Marks of a citation of a document that is not in the repository.
-MISSING_DOCUMENT = re.compile(
-    r"§|\bsections? \d|\breference section|\bprotocol reference\b"
-    r"|oa-protocol|shared/reference|style-anchors",
-    re.IGNORECASE,
-)
 _INLINE_LINK = re.compile(r"\[[^\]]*\]\((?P<target><[^>]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _REFERENCE_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(?P<target>\S+)", re.MULTILINE)
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
-
-
-def missing_document_citations(text: str) -> list[str]:
-    """The lines of ``text`` that cite a document by a mark this repository cannot resolve."""
-    return [line.strip() for line in text.splitlines() if MISSING_DOCUMENT.search(line)]
 
 
 def local_link_targets(text: str) -> list[str]:

@@ -1,0 +1,57 @@
+"""Every program under docs/examples/ runs on its own and prints a reply.
+
+Run with no argument, an example starts a reference server of its own; with a
+URL, it talks to that server (the token from ``$OAPROTO_TOKEN``) and leaves no
+chat behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from docs_blocks import DOCS, DOCS_TOKEN
+
+from oaproto.transports.server import ThreadedServer
+
+EXAMPLES = sorted((DOCS / "examples").glob("*.py"))
+#: A hang guard far above the usual second.
+EXAMPLE_TIMEOUT = 90.0
+
+
+def _run(example: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OAPROTO_")}
+    env["OAPROTO_TOKEN"] = DOCS_TOKEN
+    return subprocess.run(
+        [sys.executable, str(example), *args],
+        cwd=example.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=EXAMPLE_TIMEOUT,
+        check=False,
+    )
+
+
+def test_there_are_examples() -> None:
+    assert EXAMPLES
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.name for example in EXAMPLES])
+def test_example_runs_on_its_own(example: Path) -> None:
+    result = _run(example)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), "the example printed no reply"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.name for example in EXAMPLES])
+def test_example_talks_to_a_given_server(example: Path, docs_server: ThreadedServer) -> None:
+    deleted_before = len(docs_server.deleted_chat_ids)
+    result = _run(example, docs_server.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), "the example printed no reply"
+    assert len(docs_server.deleted_chat_ids) > deleted_before
+    assert [chat["id"] for chat in docs_server.chats()] == []
