@@ -163,7 +163,7 @@ GPT4FREE_SAMPLING = PRESETS["k50-Plugins"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelConfig:
-    """A model config the inference server knows (reference §5.1)."""
+    """A model config the inference server knows."""
 
     name: str
     model_id: str
