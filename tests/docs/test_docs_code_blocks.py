@@ -94,35 +94,35 @@ def _commands(source: str) -> list[str]:
 
 def _run_until(block: CodeBlock, command: str, text: str, env: dict[str, str], cwd: Path) -> None:
     """Start a long-running command, wait for ``text`` in its output, stop it with SIGINT."""
-    process = subprocess.Popen(
+    seen: list[str] = []
+    found = threading.Event()
+    with subprocess.Popen(
         ["bash", "-c", f"exec {command}"],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    )
-    seen: list[str] = []
-    found = threading.Event()
+    ) as process:
 
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            seen.append(line)
-            if text in line:
-                found.set()
+        def read() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                seen.append(line)
+                if text in line:
+                    found.set()
 
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        assert found.wait(BLOCK_TIMEOUT), f"{block.where}: no {text!r} in output: {''.join(seen)}"
-    finally:
-        process.send_signal(signal.SIGINT)
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
         try:
-            process.wait(BLOCK_TIMEOUT)
+            assert found.wait(BLOCK_TIMEOUT), f"{block.where}: no {text!r} in: {''.join(seen)}"
         finally:
-            process.kill()
-            reader.join(BLOCK_TIMEOUT)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(BLOCK_TIMEOUT)
+            finally:
+                process.kill()  # a no-op once it exited
+                reader.join(BLOCK_TIMEOUT)
 
 
 def _run_console(block: CodeBlock, source: str, server: ThreadedServer, workdir: Path) -> None:

@@ -81,3 +81,10 @@ def test_every_page_is_in_the_nav() -> None:
     config = load_config(str(ROOT / "mkdocs.yml"))
     pages = {str(page.relative_to(DOCS)) for page in DOCS.rglob("*.md")}
     assert pages - set(_nav_pages(config["nav"])) == set()
+
+
+def test_no_sphinx_role_is_shown_raw(site: Path) -> None:
+    # docs/griffe_sphinx_roles.py turns :class:`X` in docstrings into code.
+    raw = re.compile(r":(?:class|meth|func|attr|data|exc|mod|obj):`")
+    pages = [str(p.relative_to(site)) for p in site.rglob("*.html") if raw.search(p.read_text())]
+    assert pages == []
