@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -161,6 +162,17 @@ def test_every_fence_names_its_language(markdown_page: Path) -> None:
     # An unnamed fence would be neither run nor marked as an illustration.
     unnamed = [block.where for block in code_blocks(markdown_page) if not block.language]
     assert unnamed == [], "name the language (python, console, text, sh, ...) of these blocks"
+
+
+def test_blocks_import_only_public_modules(markdown_page: Path) -> None:
+    # Private modules (oaproto._config, oaproto.transports._sync...) are not API.
+    private = re.compile(r"\boaproto(?:\.[a-z]\w*)*\._\w")
+    found = [
+        block.where
+        for block in code_blocks(markdown_page)
+        if block.language == "python" and private.search(block.source)
+    ]
+    assert found == []
 
 
 def test_the_harness_finds_blocks_of_each_kind() -> None:
