@@ -518,7 +518,7 @@ class PluginEntry:
         url: the plugin manifest URL.
         enabled: whether the worker may use it.
         plugin_config: the manifest as the server fetched it (see
-            :meth:`~oaproto.ChatAPI.plugin_config`), kept as a mapping.
+            :meth:`~oaproto.api.ChatAPI.plugin_config`), kept as a mapping.
         trusted: ``True`` for the server's built-in plugins.
     """
 

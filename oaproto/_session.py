@@ -1,7 +1,7 @@
 """The chat session: the whole chat lifecycle as a sans-IO state machine.
 
 A :class:`ChatSession` builds each request of the lifecycle (through
-:class:`~oaproto.ChatAPI`, so no request is built twice) and consumes each
+:class:`~oaproto.api.ChatAPI`, so no request is built twice) and consumes each
 response and the reply's event stream. Legality and next states come only
 from ``_state.TRANSITIONS``; this module looks them up, validates everything a
 call needs, and only then changes anything, so an illegal call leaves the
@@ -11,8 +11,8 @@ session exactly as it was. The driver moves the bytes (see ``docs/embedding.md``
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any, Literal, TypeAlias
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
 
 from ._api import ChatAPI
 from ._config import ClientConfig, Dialect
@@ -67,6 +67,9 @@ _UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
 class ReplyOptions:
     """How the assistant reply is generated; sent with every assistant-message request.
 
+    Build a changed copy with :func:`dataclasses.replace`, which type checkers
+    check like the constructor.
+
     Attributes:
         model_config_name: the server's model config, e.g. ``"OA_SFT_Llama_30B_6"``.
         sampling: the sampling parameters (default: the ``k50`` preset).
@@ -101,26 +104,6 @@ class ReplyOptions:
             if value is not None and not isinstance(value, str):
                 raise LocalProtocolError(f"{name} must be a string or None")
 
-    def with_changes(self, **overrides: Any) -> ReplyOptions:
-        """A copy with some options replaced.
-
-        Args:
-            overrides: field names of this class and their new values.
-
-        Returns:
-            A new ``ReplyOptions``; this one is unchanged.
-
-        Raises:
-            LocalProtocolError: an unknown option name, or a value of the wrong type.
-        """
-        known = {f.name for f in fields(self)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise LocalProtocolError(
-                f"unknown reply option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
-            )
-        return replace(self, **overrides)
-
 
 # What a response handler concludes: the outcome input and the event to return.
 _Outcome: TypeAlias = tuple[SessionInput, LifecycleEvent]
@@ -145,6 +128,19 @@ _STREAM_OUTCOMES: dict[type, SessionInput] = {
 }
 
 
+_DEFAULT_OPTIONS = ReplyOptions()
+
+
+def _reply_options(options: object, default: ReplyOptions) -> ReplyOptions:
+    # Checked at run time too: an untyped caller's dict or keyword mix-up must
+    # fail here, before any request is built.
+    if options is None:
+        return default
+    if not isinstance(options, ReplyOptions):
+        raise LocalProtocolError(f"options must be a ReplyOptions, not {type(options).__name__}")
+    return options
+
+
 class ChatSession:
     """One chat, from creation to deletion, as a sans-IO state machine.
 
@@ -155,40 +151,23 @@ class ChatSession:
 
     Args:
         config: where and how to reach the API.
-        model_config_name: the default model (a :class:`ReplyOptions` field).
-        sampling: the default sampling parameters.
-        plugins: the default plugins.
-        system_prompt: the default system prompt.
-        user_profile: the default user profile instructions.
-        user_response_instructions: the default response instructions.
+        options: how replies are generated (default: ``ReplyOptions()``).
         max_line_size: the longest SSE line accepted, in bytes.
         max_event_size: the largest SSE event data accepted, in characters.
 
     Raises:
-        LocalProtocolError: an option has the wrong type.
+        LocalProtocolError: ``options`` is not a :class:`ReplyOptions`, or a limit is invalid.
     """
 
     def __init__(
         self,
         config: ClientConfig,
+        options: ReplyOptions | None = None,
         *,
-        model_config_name: str = DEFAULT_MODEL_CONFIG_NAME,
-        sampling: SamplingParameters = PRESETS["k50"],
-        plugins: Sequence[PluginEntry] = (),
-        system_prompt: str | None = None,
-        user_profile: str | None = None,
-        user_response_instructions: str | None = None,
         max_line_size: int = DEFAULT_MAX_LINE_SIZE,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
-        self._options = ReplyOptions(
-            model_config_name=model_config_name,
-            sampling=sampling,
-            plugins=tuple(plugins),
-            system_prompt=system_prompt,
-            user_profile=user_profile,
-            user_response_instructions=user_response_instructions,
-        )
+        self._options = _reply_options(options, _DEFAULT_OPTIONS)
         # Checked now, so a bad limit fails here rather than mid-chat.
         SSEDecoder(max_line_size=max_line_size, max_event_size=max_event_size)
         self._limits = (max_line_size, max_event_size)
@@ -213,7 +192,9 @@ class ChatSession:
         chat_id: str,
         parent_id: str | None = None,
         prompter_message_id: str | None = None,
-        **options: Any,
+        options: ReplyOptions | None = None,
+        max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> ChatSession:
         """A session for an existing chat.
 
@@ -225,8 +206,9 @@ class ChatSession:
         * both: ``REPLIED``; ``parent_id`` is a complete reply to
           ``prompter_message_id``, so posting and regenerating are legal.
 
-        The server is not consulted: use :meth:`~oaproto.Chat.last_complete_assistant_message`
-        on a fetched chat to find the ids. ``needs_cleanup`` starts ``False``:
+        The server is not consulted: use
+        :meth:`~oaproto.models.Chat.last_complete_assistant_message` on a fetched
+        chat to find the ids. ``needs_cleanup`` starts ``False``:
         the chat was not created by this session.
 
         Args:
@@ -234,7 +216,7 @@ class ChatSession:
             chat_id: the chat to continue.
             parent_id: the last complete assistant message of the thread.
             prompter_message_id: the last prompter message of the thread.
-            options: the constructor's keyword options.
+            options, max_line_size, max_event_size: as for the constructor.
 
         Raises:
             LocalProtocolError: an id is empty or not a string, or an option is invalid.
@@ -249,7 +231,7 @@ class ChatSession:
                 continue
             if not isinstance(value, str) or not value:
                 raise LocalProtocolError(f"{name} must be a non-empty string")
-        session = cls(config, **options)
+        session = cls(config, options, max_line_size=max_line_size, max_event_size=max_event_size)
         session._chat_id = chat_id
         session._parent_id = parent_id
         session._prompter_message_id = prompter_message_id
@@ -451,7 +433,7 @@ class ChatSession:
         self._token_text = ""
         return call.request
 
-    def request_assistant_message(self, **overrides: Any) -> HttpRequest:
+    def request_assistant_message(self, options: ReplyOptions | None = None) -> HttpRequest:
         """Request an assistant reply to the current prompter message.
 
         Legal after posting, after a failed reply (the retry), after a
@@ -459,7 +441,8 @@ class ChatSession:
         is unknown (another draft).
 
         Args:
-            overrides: per-call :class:`ReplyOptions` changes, e.g. ``sampling=...``.
+            options: the options of this request only (default: the session's);
+                e.g. ``dataclasses.replace(session.options, sampling=...)``.
 
         Returns:
             The request to send; feed its response to :meth:`receive_response`.
@@ -469,7 +452,7 @@ class ChatSession:
                 invalid option.
         """
         target = self._check(I.REQUEST_ASSISTANT_MESSAGE)
-        options = self._options.with_changes(**overrides)
+        options = _reply_options(options, self._options)
         call = self._api.request_assistant_message(
             self._id(Known.CHAT_ID),
             self._id(Known.PROMPTER_MESSAGE_ID),

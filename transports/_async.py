@@ -13,12 +13,10 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from oaproto import (
     NEED_DATA,
-    Call,
-    ChatAPI,
     ChatSession,
     ChatState,
     ClientConfig,
@@ -26,16 +24,18 @@ from oaproto import (
     IncompleteReplyError,
     LifecycleEvent,
     LocalProtocolError,
-    NeedData,
     Pending,
     ReplyAlreadyFinished,
     ReplyCompleted,
     ReplyFailed,
+    ReplyOptions,
     ReplyUnfinished,
     StreamEvent,
     TransportError,
     TransportTimeoutError,
 )
+from oaproto._events import NeedData
+from oaproto.api import Call, ChatAPI
 
 from ._bounded_async import close_bounded, next_chunk, send_bounded
 from ._protocols import AsyncTransport
@@ -70,21 +70,20 @@ class AsyncChatClient:
         idle_timeout: see :data:`IDLE_TIMEOUT`; ``None`` waits forever.
         reply_timeout: see :data:`REPLY_TIMEOUT`; ``None`` waits forever.
         cleanup_timeout: see :data:`CLEANUP_TIMEOUT`.
-        options: the reply options of :class:`~oaproto.ChatSession`
-            (``model_config_name``, ``sampling``, ``plugins``, ...).
+        options: how replies are generated (default: ``ReplyOptions()``).
     """
 
     def __init__(
         self,
         transport: AsyncTransport,
         config: ClientConfig,
+        options: ReplyOptions | None = None,
         *,
         idle_timeout: float | None = IDLE_TIMEOUT,
         reply_timeout: float | None = REPLY_TIMEOUT,
         cleanup_timeout: float = CLEANUP_TIMEOUT,
-        **options: Any,
     ) -> None:
-        self.session = ChatSession(config, **options)
+        self.session = ChatSession(config, options)
         self.api = ChatAPI(config)
         self._transport = transport
         self._timeouts = (_seconds(idle_timeout), _seconds(reply_timeout))  # (idle, reply)
@@ -134,25 +133,25 @@ class AsyncChatClient:
         """
         return call.parse(await self._transport.send(call.request))
 
-    def reply(self, content: str, **overrides: Any) -> AsyncReplyStream:
+    def reply(self, content: str, options: ReplyOptions | None = None) -> AsyncReplyStream:
         """Post ``content`` (creating the chat first) and stream the assistant's reply.
 
         A later ``reply()`` continues the chat after a completed reply.
 
         Args:
             content: the user's message.
-            overrides: reply options for this reply only, e.g. ``sampling=...``.
+            options: the reply options of this reply only (default: the client's).
 
         Returns:
             A context manager to iterate; see :class:`AsyncReplyStream`.
         """
-        return AsyncReplyStream(self, content, overrides)
+        return AsyncReplyStream(self, content, options)
 
-    def retry(self, **overrides: Any) -> AsyncReplyStream:
+    def retry(self, options: ReplyOptions | None = None) -> AsyncReplyStream:
         """Stream a new reply to the last message (after ``ReplyFailed``, or to regenerate)."""
-        return AsyncReplyStream(self, None, overrides)
+        return AsyncReplyStream(self, None, options)
 
-    async def ask(self, content: str, **overrides: Any) -> str:
+    async def ask(self, content: str, options: ReplyOptions | None = None) -> str:
         """Post ``content`` and return the reply's authoritative final text.
 
         Raises:
@@ -161,7 +160,7 @@ class AsyncChatClient:
             APIError: an error status (typed: ``BusyError``, ``AuthenticationError``...).
             TransportTimeoutError: a timeout expired; TransportError: the connection failed.
         """
-        async with self.reply(content, **overrides) as events:
+        async with self.reply(content, options) as events:
             return await events.text()
 
     async def _send(self, request: HttpRequest) -> LifecycleEvent:
@@ -180,11 +179,11 @@ class AsyncReplyStream:
     """
 
     def __init__(
-        self, client: AsyncChatClient, content: str | None, overrides: dict[str, Any]
+        self, client: AsyncChatClient, content: str | None, options: ReplyOptions | None
     ) -> None:
         self._client = client
         self._content = content
-        self._overrides = overrides
+        self._options = options
         self._chunks: AsyncIterator[bytes] | None = None  # the open body
         self._broken: TransportError | None = None  # why the body ended early
         self._stack: AsyncExitStack | None = None  # this stream's response, while open
@@ -200,7 +199,7 @@ class AsyncReplyStream:
             if session.state is ChatState.IDLE:
                 await client._send(session.create_chat())
             await client._send(session.post_prompter_message(self._content))
-        await client._send(session.request_assistant_message(**self._overrides))
+        await client._send(session.request_assistant_message(self._options))
         request = session.open_event_stream()
         # Registered before opening: a failure below still closes it.
         client._stream = self._stack = stream = AsyncExitStack()

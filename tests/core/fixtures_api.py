@@ -7,8 +7,7 @@ shapes (§1.3, §1.4). Import as ``from fixtures_api import ...``.
 
 from __future__ import annotations
 
-from oaproto._config import ClientConfig, Dialect
-from oaproto._http import HttpResponse
+from oaproto import ClientConfig, Dialect, HttpResponse
 
 # A credential the tests look for in every repr and error message.
 SECRET = "s3cret-session-token-value"

@@ -34,22 +34,16 @@ from oaproto import (
     APIError,
     AuthenticationError,
     BusyError,
-    Call,
-    Chat,
-    ChatAPI,
-    ChatPage,
-    ChatSummary,
+    Dialect,
     HttpRequest,
     LocalProtocolError,
-    Message,
     NotFoundError,
-    PluginEntry,
     RemoteProtocolError,
     SamplingParameters,
-    TokenPair,
     ValidationError,
 )
-from oaproto._config import Dialect
+from oaproto.api import Call, ChatAPI
+from oaproto.models import Chat, ChatPage, ChatSummary, Message, PluginEntry, TokenPair
 
 WEB = Dialect.WEB
 INF = Dialect.INFERENCE

@@ -27,8 +27,8 @@ from fixtures_api import (
     TOKEN_PAIR_JSON,
 )
 
-from oaproto import (
-    PRESETS,
+from oaproto import PRESETS, RemoteProtocolError, SamplingParameters
+from oaproto.models import (
     Chat,
     ChatPage,
     ChatSummary,
@@ -37,10 +37,8 @@ from oaproto import (
     ModelConfigInfo,
     ParameterConfig,
     PluginEntry,
-    RemoteProtocolError,
     Report,
     Role,
-    SamplingParameters,
     TokenPair,
 )
 

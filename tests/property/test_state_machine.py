@@ -62,13 +62,13 @@ from fixtures_session import (
 
 from oaproto import (
     NEED_DATA,
-    TRANSITIONS,
     APIError,
     AssistantMessageQueued,
     ChatCreated,
     ChatDeleted,
     ChatSession,
     ChatState,
+    Dialect,
     HttpRequest,
     HttpResponse,
     LocalProtocolError,
@@ -78,10 +78,8 @@ from oaproto import (
     ReplyCompleted,
     ReplyFailed,
     ReplyUnfinished,
-    SessionInput,
 )
-from oaproto._config import Dialect
-from oaproto._state import BEFORE_COMMAND, REQUIRES
+from oaproto.state import BEFORE_COMMAND, REQUIRES, TRANSITIONS, SessionInput
 
 I = SessionInput  # noqa: E741
 CALLS = [i for i in SessionInput if not i.is_outcome]

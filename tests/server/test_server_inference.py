@@ -19,7 +19,7 @@ from srv_raw import (
     wait_message_state,
 )
 
-from oaproto._sampling import MODEL_CONFIGS
+from oaproto.models import MODEL_CONFIGS
 from oaproto.transports.server import ThreadedServer
 
 TEXT_500 = b"Internal Server Error"

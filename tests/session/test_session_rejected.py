@@ -45,6 +45,7 @@ from oaproto import (
     ChatDeleted,
     ChatSession,
     ChatState,
+    Dialect,
     HttpRequest,
     HttpResponse,
     NotFoundError,
@@ -52,7 +53,6 @@ from oaproto import (
     ReplyCompleted,
     ValidationError,
 )
-from oaproto._config import Dialect
 
 S = ChatState
 

@@ -47,6 +47,8 @@ from oaproto import (
     APIError,
     ChatSession,
     ChatState,
+    Dialect,
+    Event,
     IncompleteReplyError,
     LocalProtocolError,
     OAProtoError,
@@ -61,9 +63,7 @@ from oaproto import (
     UnknownStreamEvent,
     ValidationError,
 )
-from oaproto._config import Dialect
-from oaproto._events import Event
-from oaproto._session import MAX_ERROR_BODY_SIZE
+from oaproto.api import MAX_ERROR_BODY_SIZE
 
 S = ChatState
 
@@ -407,7 +407,7 @@ def test_malformed_frames_raise_with_the_partial_text(dialect: Dialect, name: st
 
 
 def _queued_with_limits(**limits: int) -> ChatSession:
-    session = new_session(INFERENCE, **limits)
+    session = new_session(INFERENCE, None, **limits)
     session.create_chat()
     session.receive_response(CREATED_RESPONSE)
     session.post_prompter_message("Hi")

@@ -16,7 +16,7 @@ import pytest
 from spec_reference import parse
 from sse_helpers import assert_every_chunking
 
-from oaproto import ServerSentEvent as E
+from oaproto.sse import ServerSentEvent as E
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ import tracemalloc
 import pytest
 from sse_helpers import chunkings, decode
 
-from oaproto import LocalProtocolError, RemoteProtocolError, SSEDecoder, SSELimitError
-from oaproto import ServerSentEvent as E
+from oaproto import LocalProtocolError, RemoteProtocolError, SSELimitError
+from oaproto.sse import ServerSentEvent as E
+from oaproto.sse import SSEDecoder
 
 
 def feed_all(decoder: SSEDecoder, chunks: list[bytes]) -> list[E]:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spec_reference import parse
 
-from oaproto import ServerSentEvent
+from oaproto.sse import ServerSentEvent
 from oaproto.testing import strategies
 from oaproto.testing.strategies import chunkings, hostile_streams, sse_events, sse_streams
 

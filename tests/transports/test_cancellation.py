@@ -16,7 +16,7 @@ import anyio
 import pytest
 from transport_harness import TOKEN, assert_deleted, make_transport
 
-from oaproto import ClientConfig, Dialect, TransportTimeoutError
+from oaproto import ClientConfig, Dialect, ReplyOptions, TransportTimeoutError
 from oaproto.transports import AsyncChatClient
 from oaproto.transports.server import ThreadedServer
 
@@ -59,7 +59,9 @@ class Chat:
     def __init__(self, adapter: str, server: ThreadedServer, **options: Any) -> None:
         self.transport = make_transport(adapter, 5.0)
         config = ClientConfig(base_url=server.url, dialect=Dialect.INFERENCE, token=TOKEN)
-        self.client = AsyncChatClient(self.transport, config, model_config_name="_lorem", **options)
+        self.client = AsyncChatClient(
+            self.transport, config, ReplyOptions(model_config_name="_lorem"), **options
+        )
 
     async def stream_forever(self) -> None:
         async with self.client as chat, chat.reply("Hello") as events:

@@ -25,6 +25,7 @@ from oaproto import (
     ReplyCompleted,
     ReplyError,
     ReplyFailed,
+    ReplyOptions,
     Token,
     TransportError,
     TransportTimeoutError,
@@ -69,7 +70,7 @@ def test_full_lifecycle_streams_what_the_server_generated(
 
 
 def test_multi_turn_continues_the_same_chat(harness: Harness) -> None:
-    with harness.chat(model_config_name=ECHO_MODEL_NAME) as chat:
+    with harness.chat(options=ReplyOptions(model_config_name=ECHO_MODEL_NAME)) as chat:
         assert chat.ask("one two three") == "one two three"
         first_reply = chat.session.parent_id
         assert chat.ask("four five") == "four five"
