@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from docs_blocks import DOCS_TOKEN, ROOT, RUN_LANGUAGES, CodeBlock, code_blocks, markdown_pages
 
 from oaproto.transports.server import ThreadedServer, run_in_thread
+
+from .docs_blocks import DOCS_TOKEN, ROOT, RUN_LANGUAGES, CodeBlock, code_blocks, markdown_pages
 
 
 def _runnable_blocks() -> list[CodeBlock]:

@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from docs_blocks import ROOT, code_blocks, missing_document_citations
+
+from .docs_blocks import ROOT, code_blocks, missing_document_citations
 
 _INLINE_LINK = re.compile(r"\[[^\]]*\]\((?P<target><[^>]*>|[^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _REFERENCE_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(?P<target>\S+)", re.MULTILINE)

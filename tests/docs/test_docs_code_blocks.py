@@ -15,15 +15,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from docs_blocks import (
+
+from oaproto.transports.server import ThreadedServer
+
+from .docs_blocks import (
     DEFAULT_SERVE_URL,
     DOCS_TOKEN,
     ROOT,
     CodeBlock,
     code_blocks,
 )
-
-from oaproto.transports.server import ThreadedServer
 
 BIN = Path(sys.executable).parent
 RUN_BLOCK = Path(__file__).with_name("run_block.py")

@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from docs_blocks import DOCS, DOCS_TOKEN
 
 from oaproto.transports.server import ThreadedServer
+
+from .docs_blocks import DOCS, DOCS_TOKEN
 
 EXAMPLES = sorted((DOCS / "examples").glob("*.py"))
 #: A hang guard far above the usual second.

@@ -12,12 +12,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from docs_blocks import DOCS, ROOT, missing_document_citations
 from mkdocs.config import load_config
+
+from .docs_blocks import DOCS, ROOT, missing_document_citations
 
 #: The modules whose ``__all__`` the API reference renders, and their pages.
 REFERENCE_PAGES = {
     "oaproto": "reference/oaproto",
+    "oaproto.api": "reference/api",
+    "oaproto.models": "reference/models",
+    "oaproto.sse": "reference/sse",
+    "oaproto.state": "reference/state",
+    "oaproto.credentials": "reference/credentials",
+    "oaproto.g4f": "reference/g4f",
     "oaproto.transports": "reference/transports",
     "oaproto.transports.server": "reference/server",
     "oaproto.testing.strategies": "reference/strategies",
