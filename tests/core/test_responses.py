@@ -5,7 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fixtures_api import (
+
+from oaproto import (
+    APIError,
+    AuthenticationError,
+    BusyError,
+    Dialect,
+    HttpRequest,
+    NotFoundError,
+    OAProtoError,
+    RemoteProtocolError,
+    ValidationError,
+)
+from oaproto.api import ChatAPI, parse_json, raise_for_status
+from tests.helpers.api_fixtures import (
     ASSISTANT_MESSAGE,
     BIG_SEED,
     EMPTY,
@@ -20,19 +33,6 @@ from fixtures_api import (
     config,
     response,
 )
-
-from oaproto import (
-    APIError,
-    AuthenticationError,
-    BusyError,
-    Dialect,
-    HttpRequest,
-    NotFoundError,
-    OAProtoError,
-    RemoteProtocolError,
-    ValidationError,
-)
-from oaproto.api import ChatAPI, parse_json, raise_for_status
 
 WEB = Dialect.WEB
 INF = Dialect.INFERENCE

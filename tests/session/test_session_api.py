@@ -8,17 +8,6 @@ import json
 import typing
 
 import pytest
-from fixtures_session import (
-    CREATED_RESPONSE,
-    DIALECTS,
-    INFERENCE,
-    PROMPTER_RESPONSE,
-    SECRET,
-    WEB,
-    new_session,
-    public_attributes,
-    reach,
-)
 
 from oaproto import (
     NEED_DATA,
@@ -46,6 +35,17 @@ from oaproto import (
 )
 from oaproto.models import PluginEntry
 from oaproto.state import BEFORE_COMMAND, TRANSITIONS, Revert, SessionInput
+from tests.helpers.session_fixtures import (
+    CREATED_RESPONSE,
+    DIALECTS,
+    INFERENCE,
+    PROMPTER_RESPONSE,
+    SECRET,
+    WEB,
+    new_session,
+    public_attributes,
+    reach,
+)
 
 PLUGIN = PluginEntry(url="https://plugins.example/ai-plugin.json")
 

@@ -12,7 +12,25 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    APIError,
+    AuthenticationError,
+    BusyError,
+    ChatState,
+    Dialect,
+    HttpResponse,
+    LocalProtocolError,
+    OAProtoError,
+    RemoteProtocolError,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyOptions,
+    SamplingParameters,
+    ValidationError,
+)
+from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     ASSISTANT_ID,
     BUSY_TEXT,
@@ -41,24 +59,6 @@ from fixtures_session import (
     sse_headers,
     stream,
     text_response,
-)
-
-from oaproto import (
-    APIError,
-    AuthenticationError,
-    BusyError,
-    ChatState,
-    Dialect,
-    HttpResponse,
-    LocalProtocolError,
-    OAProtoError,
-    RemoteProtocolError,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    ReplyOptions,
-    SamplingParameters,
-    ValidationError,
 )
 
 S = ChatState

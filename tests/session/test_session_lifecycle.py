@@ -5,7 +5,25 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    APIError,
+    AssistantMessageQueued,
+    ChatCreated,
+    ChatDeleted,
+    ChatSession,
+    ChatState,
+    Dialect,
+    LocalProtocolError,
+    PrompterMessagePosted,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyOptions,
+    ReplyUnfinished,
+    Token,
+)
+from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     ASSISTANT_2_ID,
     ASSISTANT_ID,
@@ -41,24 +59,6 @@ from fixtures_session import (
     state_of,
     stream,
     token,
-)
-
-from oaproto import (
-    APIError,
-    AssistantMessageQueued,
-    ChatCreated,
-    ChatDeleted,
-    ChatSession,
-    ChatState,
-    Dialect,
-    LocalProtocolError,
-    PrompterMessagePosted,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    ReplyOptions,
-    ReplyUnfinished,
-    Token,
 )
 
 S = ChatState

@@ -8,7 +8,30 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    NEED_DATA,
+    APIError,
+    ChatSession,
+    ChatState,
+    Dialect,
+    Event,
+    IncompleteReplyError,
+    LocalProtocolError,
+    OAProtoError,
+    Pending,
+    PluginIntermediate,
+    RemoteProtocolError,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    SSELimitError,
+    Token,
+    UnknownStreamEvent,
+    ValidationError,
+)
+from oaproto.api import MAX_ERROR_BODY_SIZE
+from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     ASSISTANT_ID,
     CREATED_RESPONSE,
@@ -41,29 +64,6 @@ from fixtures_session import (
     stream,
     token,
 )
-
-from oaproto import (
-    NEED_DATA,
-    APIError,
-    ChatSession,
-    ChatState,
-    Dialect,
-    Event,
-    IncompleteReplyError,
-    LocalProtocolError,
-    OAProtoError,
-    Pending,
-    PluginIntermediate,
-    RemoteProtocolError,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    SSELimitError,
-    Token,
-    UnknownStreamEvent,
-    ValidationError,
-)
-from oaproto.api import MAX_ERROR_BODY_SIZE
 
 S = ChatState
 

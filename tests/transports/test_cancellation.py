@@ -14,11 +14,11 @@ from typing import Any
 
 import anyio
 import pytest
-from transport_harness import TOKEN, assert_deleted, make_transport
 
 from oaproto import ClientConfig, Dialect, ReplyOptions, TransportTimeoutError
 from oaproto.transports import AsyncChatClient
 from oaproto.transports.server import ThreadedServer
+from tests.helpers.transport_harness import TOKEN, assert_deleted, make_transport
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from transport_harness import Harness, assert_deleted, steps, stored_chat
 
 from oaproto import (
     APIError,
@@ -32,6 +31,7 @@ from oaproto import (
     ValidationError,
 )
 from oaproto.transports.server import ECHO_MODEL_NAME
+from tests.helpers.transport_harness import Harness, assert_deleted, steps, stored_chat
 
 DIALECTS = [Dialect.INFERENCE, Dialect.WEB]
 

@@ -11,7 +11,6 @@ import logging
 from typing import Any
 
 import pytest
-from transport_harness import TOKEN, Harness, make_transport
 
 from oaproto import ClientConfig, Dialect, OAProtoError, TransportError
 from oaproto.transports import ChatClient
@@ -19,6 +18,7 @@ from oaproto.transports._util import map_exceptions, scrub
 from oaproto.transports.aiohttp import AiohttpTransport
 from oaproto.transports.httpx import AsyncHttpxTransport, HttpxTransport
 from oaproto.transports.requests import RequestsTransport
+from tests.helpers.transport_harness import TOKEN, Harness, make_transport
 
 PROXY_PASSWORD = "pr0xy-pa55w0rd-9d2e"
 

@@ -7,7 +7,7 @@ and ``": "`` separators and ASCII escapes (§2.2, §2.3), pings in both forms.
 
 ``reach(name, dialect)`` drives a fresh session to a named situation (a
 state, sometimes reached by a particular path) using only the public API.
-Import as ``from fixtures_session import ...``.
+Import as ``from tests.helpers.session_fixtures import ...``.
 """
 
 from __future__ import annotations
