@@ -194,3 +194,34 @@ def test_the_harness_finds_blocks_of_each_kind() -> None:
 )
 def test_console_commands_are_the_dollar_lines(source: str, expected: list[str]) -> None:
     assert _commands(source) == expected
+
+
+@pytest.mark.oa_server(token_delay=0)
+def test_readme_stream_loop_prints_a_reply_that_finished_before_the_stream(
+    oa_server: ThreadedServer, tmp_path: Path
+) -> None:
+    # The events request waits until the reply is complete, then answers 204:
+    # nothing is streamed, and the loop must still print the fetched text.
+    (block,) = [
+        block
+        for block in code_blocks(ROOT / "README.md")
+        if block.language == "python" and "chat.reply(" in block.source
+    ]
+    oa_server.faults.add("slow-headers=0.3", step="events")
+    oa_server.faults.add("status=204", step="events")
+    source = block.source.replace(DEFAULT_SERVE_URL, oa_server.url)
+    block_file = tmp_path / "block.py"
+    block_file.write_text(source, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(RUN_BLOCK), str(block_file), "readme", oa_server.url, DOCS_TOKEN],
+        cwd=tmp_path,
+        env=_environment(oa_server),
+        capture_output=True,
+        text=True,
+        timeout=BLOCK_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    first_reply = result.stdout.splitlines()[0]
+    assert first_reply.strip(), "the reply fetched after the stream was not printed"
+    assert "message" in [request.step for request in oa_server.requests]
