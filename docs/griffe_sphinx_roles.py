@@ -1,9 +1,12 @@
-"""A griffe extension for the API reference: Sphinx roles in docstrings shown as code.
+"""A griffe extension for the API reference: the sources' Sphinx conventions, rendered.
 
-The docstrings use Sphinx cross-reference roles (``:class:`~oaproto.ChatAPI```,
-``:meth:`fetch_message```), which mkdocstrings would print literally. This turns
-each into inline code showing the name as Sphinx would (``~`` keeps the last part).
-mkdocs.yml loads it for the mkdocstrings python handler.
+* The docstrings use Sphinx cross-reference roles (``:class:`~oaproto.ChatAPI```,
+  ``:meth:`fetch_message```), which mkdocstrings would print literally. Each becomes
+  inline code showing the name as Sphinx would (``~`` keeps the last part).
+* Constants and enum members are documented by ``#:`` comments above them, which
+  griffe does not read. They become the attribute's docstring.
+
+mkdocs.yml loads it for the mkdocstrings python handler; the sources stay as they are.
 """
 
 from __future__ import annotations
@@ -28,8 +31,24 @@ def replace_roles(text: str) -> str:
     return _ROLE.sub(_as_code, text)
 
 
+def comment_docstring(lines: list[str], lineno: int) -> str | None:
+    """The ``#:`` comment lines right above line ``lineno`` (1-based), joined, or None."""
+    found: list[str] = []
+    index = lineno - 2
+    while index >= 0 and lines[index].lstrip().startswith("#:"):
+        found.append(lines[index].lstrip()[2:].strip())
+        index -= 1
+    return "\n".join(reversed(found)) or None
+
+
 class SphinxRoles(griffe.Extension):
-    """Rewrite each loaded object's docstring (the sources stay as they are)."""
+    """Rewrite each loaded object's docstring; give ``#:``-commented attributes theirs."""
+
+    def on_attribute_instance(self, *, attr: griffe.Attribute, **kwargs: Any) -> None:
+        if attr.docstring is None and attr.lineno is not None:
+            text = comment_docstring(attr.module.lines, attr.lineno)
+            if text is not None:
+                attr.docstring = griffe.Docstring(text, lineno=attr.lineno, parent=attr)
 
     def on_instance(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None:

@@ -40,13 +40,13 @@ __all__ = ["MAX_LIST_LIMIT", "MAX_TITLE_LENGTH", "REPORT_TYPES", "VOTE_SCORES", 
 
 T = TypeVar("T")
 
-#: The inference server rejects a longer title with a 422 (§3.2).
+#: The inference server rejects a longer title with a 422.
 MAX_TITLE_LENGTH = 100
-#: The inference server's ``limit`` range for listing chats (§3.2).
+#: The inference server's ``limit`` range for listing chats.
 MAX_LIST_LIMIT = 100
-#: The only scores the vote routes accept (§1.2).
+#: The only scores the vote routes accept.
 VOTE_SCORES = frozenset({-1, 0, 1})
-#: The inference server's report types (§3.2).
+#: The inference server's report types.
 REPORT_TYPES = frozenset({"spam", "offensive", "feedback"})
 
 

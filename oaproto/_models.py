@@ -55,7 +55,7 @@ class MessageState(enum.StrEnum):
     COMPLETE = "complete"
     #: The worker failed or disconnected.
     ABORTED_BY_WORKER = "aborted_by_worker"
-    #: Superseded by a newer assistant request of the same user (§1.4).
+    #: Superseded by a newer assistant request of the same user.
     CANCELLED = "cancelled"
     #: Waited longer than the server's assistant-message timeout.
     TIMEOUT = "timeout"
