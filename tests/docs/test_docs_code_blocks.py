@@ -225,3 +225,31 @@ def test_readme_stream_loop_prints_a_reply_that_finished_before_the_stream(
     first_reply = result.stdout.splitlines()[0]
     assert first_reply.strip(), "the reply fetched after the stream was not printed"
     assert "message" in [request.step for request in oa_server.requests]
+
+
+def test_blocks_carry_the_directive_written_right_before_them(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        '<!-- docs-test: exit-code=3 until="listening on" -->\n'
+        "```console\n$ oaproto chat\n```\n\n"
+        "<!-- docs-test: exit-code=1 -->\n\nA paragraph in between.\n\n"
+        "```python\nprint(1)\n```\n"
+        "   ```text\n   indented\n   ```\n",
+        encoding="utf-8",
+    )
+    blocks = list(code_blocks(page))
+    assert [(b.line, b.language, b.options) for b in blocks] == [
+        (2, "console", {"exit-code": "3", "until": "listening on"}),
+        (10, "python", {}),
+        (13, "text", {}),
+    ]
+    assert blocks[2].source == "indented\n"
+
+
+def test_console_exit_codes_are_checked(docs_server: ThreadedServer, tmp_path: Path) -> None:
+    page = ROOT / "README.md"
+    shown = CodeBlock(page, 1, "console", "$ exit 3\n", {"exit-code": "3"})
+    _run_console(shown, shown.source, docs_server, tmp_path)
+    failing = CodeBlock(page, 1, "console", "$ true\n$ exit 3\n", {})
+    with pytest.raises(AssertionError, match="exited 3"):
+        _run_console(failing, failing.source, docs_server, tmp_path)
