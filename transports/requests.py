@@ -12,6 +12,7 @@ import urllib3.exceptions
 from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
 
 from ._protocols import StreamResponse
+from ._proxy import ProxyRules
 from ._util import ExceptionMap, map_chunks, map_exceptions
 
 __all__ = ["RequestsTransport"]
@@ -32,8 +33,14 @@ class RequestsTransport:
             transport owns one that ignores response cookies, since the
             credential travels in the headers the core builds.
         timeout: seconds allowed for connecting and for each read.
-        proxy: a proxy URL for http and https (may carry ``user:password@``;
-            it is never shown). ``requests`` also honours ``HTTPS_PROXY``.
+        proxy: an ``http://`` proxy URL for every request (may carry
+            ``user:password@``; it is never shown).
+        trust_env: without ``proxy``, take the proxy from ``HTTP_PROXY``,
+            ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``, by the same rules as
+            every oaproto adapter (see ``docs/proxies.md``), not by requests' own.
+
+    Raises:
+        LocalProtocolError: the proxy URL (given or from the environment) is unusable.
     """
 
     def __init__(
@@ -42,6 +49,7 @@ class RequestsTransport:
         *,
         timeout: float = 60.0,
         proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         self._owned = session is None
         if session is None:
@@ -49,10 +57,17 @@ class RequestsTransport:
             session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
         self._session = session
         self._timeout = timeout
-        self._proxies = {"http": proxy, "https": proxy} if proxy else None
+        self._proxies = ProxyRules.configure(proxy, trust_env=trust_env)
 
     def __repr__(self) -> str:
         return f"RequestsTransport(timeout={self._timeout}, proxy={bool(self._proxies)})"
+
+    def _proxy_map(self, url: str) -> dict[str, str]:
+        # requests adds proxies from the environment under every key that is
+        # missing (and drops None values), so "direct" is "" under all three keys it looks up.
+        server = self._proxies.for_url(url)
+        chosen = "" if server is None else server.url_with_credentials
+        return {"http": chosen, "https": chosen, "all": chosen}
 
     def _request(self, request: HttpRequest, timeout: float, stream: bool) -> requests.Response:
         return self._session.request(
@@ -61,7 +76,7 @@ class RequestsTransport:
             headers=dict(request.headers),
             data=request.body or None,
             timeout=(timeout, timeout),
-            proxies=self._proxies,
+            proxies=self._proxy_map(request.url),
             allow_redirects=False,
             stream=stream,
         )
