@@ -8,7 +8,7 @@ import pytest
 
 from oaproto.transports.server import ThreadedServer, run_in_thread
 
-from .docs_blocks import DOCS_TOKEN, ROOT, RUN_LANGUAGES, CodeBlock, code_blocks, markdown_pages
+from .docs_blocks import ROOT, RUN_LANGUAGES, CodeBlock, code_blocks, markdown_pages
 
 
 def _runnable_blocks() -> list[CodeBlock]:
@@ -32,10 +32,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def docs_server() -> Iterator[ThreadedServer]:
-    """The reference server every docs block talks to (one token required, fast replies)."""
-    server = run_in_thread(
-        warn_open_mode=False, tokens=[DOCS_TOKEN], token_delay=0.002, pending_interval=0.2
-    )
+    """The reference server every docs block talks to: open mode, as ``oaproto serve`` starts."""
+    server = run_in_thread(warn_open_mode=False, token_delay=0.002, pending_interval=0.2)
     try:
         yield server
     finally:

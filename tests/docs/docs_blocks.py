@@ -9,11 +9,13 @@ Conventions for a code block (fenced with three backticks) in ``README.md`` or `
   (``tests/docs/run_block.py``) from an empty temporary directory, and must exit 0.
   Top-level ``await`` / ``async with`` / ``async for`` are allowed: such a block runs in
   ``asyncio.run()``.
-* The harness runs one reference server (tokens required) for all blocks and fills in
-  these names when a block uses them without defining them:
+* The harness runs one reference server for all blocks, in open mode as ``oaproto serve``
+  starts by default (any credential, or none, is accepted, so a block may show a
+  placeholder credential), and fills in these names when a block uses them without
+  defining them:
 
   - ``base_url``: the server's URL;
-  - ``token``: a credential it accepts (bearer token or web session cookie);
+  - ``token``: a credential to send (bearer token or web session cookie value);
   - ``config``: ``ClientConfig(base_url=base_url, dialect=Dialect.INFERENCE, token=token)``.
 
   The address ``http://127.0.0.1:8000`` (where ``oaproto serve`` listens by default) is
@@ -23,8 +25,8 @@ Conventions for a code block (fenced with three backticks) in ``README.md`` or `
 * A ``console`` block: each line starting with ``$ `` is a command (a trailing ``\\``
   continues it on the next line), run with bash in one temporary directory, in order,
   with this environment's ``oaproto`` first on ``PATH``, ``OAPROTO_TOKEN`` set to the
-  server's ``token`` and ``NO_COLOR=1``. Other lines are the output shown to the reader
-  and are not compared. Each command must exit 0.
+  harness's ``token``, ``NO_COLOR=1`` and no proxy variables. Other lines are the
+  output shown to the reader and are not compared. Each command must exit 0.
 * An HTML comment right before a block changes that, ``<!-- docs-test: ... -->``:
 
   - ``exit-code=N``: the block's last command must exit with ``N`` instead of 0;
@@ -36,14 +38,16 @@ A failing block is reported as ``page.md:LINE`` with its output.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-#: The token the harness server accepts (as bearer token and as web session cookie).
+#: The credential blocks send (``token``, ``$OAPROTO_TOKEN``); the open-mode server takes any.
 DOCS_TOKEN = "docs-token"
 #: Where ``oaproto serve`` listens by default; blocks may use it as the server's address.
 DEFAULT_SERVE_URL = "http://127.0.0.1:8000"
@@ -122,3 +126,21 @@ MISSING_DOCUMENT = re.compile(
 def missing_document_citations(text: str) -> list[str]:
     """The lines of ``text`` that cite a document by a mark this repository cannot resolve."""
     return [line.strip() for line in text.splitlines() if MISSING_DOCUMENT.search(line)]
+
+
+def harness_environment() -> dict[str, str]:
+    """The environment blocks and examples run in (see the rules above)."""
+    # The machine's OAPROTO_* and proxy settings must not change what a block does.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("OAPROTO_") and not key.lower().endswith("_proxy")
+    }
+    env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        OAPROTO_TOKEN=DOCS_TOKEN,
+        NO_COLOR="1",
+        NO_MKDOCS_2_WARNING="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env

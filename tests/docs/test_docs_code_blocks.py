@@ -6,7 +6,6 @@ The rules a block follows are in this directory's ``conftest.py`` (and ``docs/co
 from __future__ import annotations
 
 import ast
-import os
 import re
 import signal
 import subprocess
@@ -24,24 +23,13 @@ from .docs_blocks import (
     ROOT,
     CodeBlock,
     code_blocks,
+    harness_environment,
 )
 
 BIN = Path(sys.executable).parent
 RUN_BLOCK = Path(__file__).with_name("run_block.py")
 #: Generous bound for one block (a hang guard, far above the usual second).
 BLOCK_TIMEOUT = 90.0
-
-
-def _environment(server: ThreadedServer) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OAPROTO_")}
-    env.update(
-        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        OAPROTO_TOKEN=DOCS_TOKEN,
-        NO_COLOR="1",
-        NO_MKDOCS_2_WARNING="1",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 def _defines_tests(source: str) -> bool:
@@ -71,7 +59,7 @@ def _run_python(block: CodeBlock, source: str, server: ThreadedServer, workdir: 
     result = subprocess.run(
         command,
         cwd=workdir,
-        env=_environment(server),
+        env=harness_environment(),
         capture_output=True,
         text=True,
         timeout=BLOCK_TIMEOUT,
@@ -130,7 +118,7 @@ def _run_until(block: CodeBlock, command: str, text: str, env: dict[str, str], c
 def _run_console(block: CodeBlock, source: str, server: ThreadedServer, workdir: Path) -> None:
     commands = _commands(source)
     assert commands, f"{block.where}: a console block with no '$ ' command"
-    env = _environment(server)
+    env = harness_environment()
     for number, command in enumerate(commands, start=1):
         last = number == len(commands)
         if last and "until" in block.options:
@@ -215,7 +203,7 @@ def test_readme_stream_loop_prints_a_reply_that_finished_before_the_stream(
     result = subprocess.run(
         [sys.executable, str(RUN_BLOCK), str(block_file), "readme", oa_server.url, DOCS_TOKEN],
         cwd=tmp_path,
-        env=_environment(oa_server),
+        env=harness_environment(),
         capture_output=True,
         text=True,
         timeout=BLOCK_TIMEOUT,

@@ -7,7 +7,6 @@ chat behind.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 
 from oaproto.transports.server import ThreadedServer
 
-from .docs_blocks import DOCS, DOCS_TOKEN
+from .docs_blocks import DOCS, harness_environment
 
 EXAMPLES = sorted((DOCS / "examples").glob("*.py"))
 #: A hang guard far above the usual second.
@@ -24,12 +23,10 @@ EXAMPLE_TIMEOUT = 90.0
 
 
 def _run(example: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OAPROTO_")}
-    env["OAPROTO_TOKEN"] = DOCS_TOKEN
     return subprocess.run(
         [sys.executable, str(example), *args],
         cwd=example.parent,
-        env=env,
+        env=harness_environment(),
         capture_output=True,
         text=True,
         timeout=EXAMPLE_TIMEOUT,
