@@ -26,7 +26,6 @@ from .docs_blocks import (
     harness_environment,
 )
 
-BIN = Path(sys.executable).parent
 RUN_BLOCK = Path(__file__).with_name("run_block.py")
 #: Generous bound for one block (a hang guard, far above the usual second).
 BLOCK_TIMEOUT = 90.0
