@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import ClassVar, Literal, TypeAlias
 
 from ._api import ChatAPI
 from ._config import ClientConfig, Dialect
-from ._errors import APIError, LocalProtocolError, OAProtoError, RemoteProtocolError
+from ._errors import APIError, LocalProtocolError, OAProtoError, RemoteProtocolError, TransportError
 from ._events import (
     NEED_DATA,
     AssistantMessageQueued,
@@ -58,6 +58,9 @@ I = SessionInput  # noqa: E741 - short alias, as in _state.py
 DEFAULT_MAX_LINE_SIZE = 4 * 1024 * 1024
 #: Default limit on one SSE event's data, in characters.
 DEFAULT_MAX_EVENT_SIZE = 4 * 1024 * 1024
+
+# Error statuses that may not repeat a moment later: a timeout, a rate limit, every 5xx.
+_TRANSIENT_STATUSES = frozenset({408, 429, *range(500, 600)})
 
 # A fetched assistant message in one of these states has not finished (§4.3).
 _UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
@@ -159,6 +162,10 @@ class ChatSession:
         LocalProtocolError: ``options`` is not a :class:`ReplyOptions`, or a limit is invalid.
     """
 
+    #: How many times cleanup sends the delete before it gives up: the first
+    #: try and one retry (see :meth:`retry_delete`).
+    DELETE_TRIES: ClassVar[int] = 2
+
     def __init__(
         self,
         config: ClientConfig,
@@ -183,6 +190,7 @@ class ChatSession:
         self._handler: _Handler | None = None
         self._stream: ReplyStreamReader | None = None
         self._before: _Before | None = None  # set by each command that sends a request
+        self._delete_tries_left: int | None = None  # set while the last command is a delete
 
     @classmethod
     def resume(
@@ -356,6 +364,7 @@ class ChatSession:
         )
         self._handler = handler
         self._state = target
+        self._delete_tries_left = None
 
     def _fail(self, error: OAProtoError) -> None:
         self._handler = None
@@ -567,7 +576,44 @@ class ChatSession:
 
         self._begin(target, handle)
         self._drop_stream()
+        self._delete_tries_left = self.DELETE_TRIES - 1
         return call.request
+
+    def retry_delete(self, error: OAProtoError) -> HttpRequest | None:
+        """After the delete failed with ``error``: the delete to send again, or ``None``.
+
+        The retry policy of cleanup: one retry per :meth:`delete_chat`, and
+        only after a failure that may pass (a transport error or timeout, or
+        a 408, 429 or 5xx status); a refusal such as 401 or 403 would only
+        repeat. On giving up, ``error`` gets a note that the chat may remain
+        on the server, with its id; ``needs_cleanup`` stays ``True``, so
+        :meth:`delete_chat` can still be tried later.
+
+        Args:
+            error: what the delete raised: the transport's error, or the
+                ``APIError`` or ``RemoteProtocolError`` of :meth:`receive_response`.
+
+        Returns:
+            The request to send (feed its response to :meth:`receive_response`),
+            or ``None``: give up and raise ``error``.
+
+        Raises:
+            LocalProtocolError: the last command was not a delete, or it succeeded.
+        """
+        tries_left = self._delete_tries_left
+        if tries_left is None:
+            raise LocalProtocolError("retry_delete() is legal only after delete_chat()")
+        self._check(I.DELETE_CHAT)
+        if tries_left and _may_pass(error):
+            request = self.delete_chat()
+            self._delete_tries_left = tries_left - 1
+            return request
+        tries = self.DELETE_TRIES - tries_left
+        error.add_note(
+            f"the chat {self._chat_id} may remain on the server: deleting it failed "
+            f"({tries} {'try' if tries == 1 else 'tries'}); it can be deleted later"
+        )
+        return None
 
     def abandon_stream(self) -> None:
         """Stop reading the event stream early (the consumer lost interest).
@@ -707,3 +753,10 @@ class ChatSession:
                 self._complete(event)
             self._apply(outcome)
         return event
+
+
+def _may_pass(error: OAProtoError) -> bool:
+    # A failure that a second try may not meet: worth the retry.
+    if isinstance(error, APIError):
+        return error.status in _TRANSIENT_STATUSES
+    return isinstance(error, TransportError)

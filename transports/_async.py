@@ -24,6 +24,7 @@ from oaproto import (
     IncompleteReplyError,
     LifecycleEvent,
     LocalProtocolError,
+    OAProtoError,
     Pending,
     ReplyAlreadyFinished,
     ReplyCompleted,
@@ -37,7 +38,7 @@ from oaproto import (
 from oaproto._events import NeedData
 from oaproto.api import Call, ChatAPI
 
-from ._bounded_async import close_bounded, next_chunk, send_bounded
+from ._bounded_async import DeferredCancellation, close_bounded, next_chunk, send_bounded
 from ._protocols import AsyncTransport
 from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT, cleanup_failure_noted_on
 
@@ -108,21 +109,39 @@ class AsyncChatClient:
     async def close(self) -> None:
         """Close an open reply stream, then delete the chat if this client created it.
 
-        Safe to call again after a failure: ``session.needs_cleanup`` stays
-        ``True`` until the server confirmed the deletion (2xx or 404).
+        A failed delete is tried once more if the core's policy allows it
+        (:meth:`~oaproto.ChatSession.retry_delete`); the tries share
+        ``cleanup_timeout``. If the chat may remain, the error raised says so,
+        with its id. Safe to call again after a failure: ``session.needs_cleanup``
+        stays ``True`` until the server confirmed the deletion (2xx or 404).
         """
         stream, self._stream = self._stream, None
         # The core's transition comes first and cannot be interrupted (httpcore#927).
         request = self.session.delete_chat() if self.session.needs_cleanup else None
         if request is None and self.session.state in _STREAMING:
             self.session.abandon_stream()
-        try:
-            if stream is not None:
-                await close_bounded(stream, self._cleanup_timeout)
-        finally:
-            if request is not None:
-                response = await send_bounded(self._transport, request, self._cleanup_timeout)
+        with DeferredCancellation() as deferred:
+            try:
+                if stream is not None:
+                    await close_bounded(stream, self._cleanup_timeout, deferred)
+            finally:
+                if request is not None:
+                    await self._delete(request, deferred)
+
+    async def _delete(self, request: HttpRequest, deferred: DeferredCancellation) -> None:
+        # Whether to try again is the core's decision; each try gets an equal share.
+        timeout = self._cleanup_timeout / ChatSession.DELETE_TRIES
+        while True:
+            try:
+                response = await send_bounded(self._transport, request, timeout, deferred)
                 self.session.receive_response(response)
+            except OAProtoError as error:
+                retry = self.session.retry_delete(error)
+                if retry is None:
+                    raise
+                request = retry
+            else:
+                return
 
     async def call(self, call: Call[T]) -> T:
         """Run any API call, e.g. ``chat.call(chat.api.list_chats())``.
@@ -232,7 +251,8 @@ class AsyncReplyStream:
         client._stream = None
         if client.session.state in _STREAMING:
             client.session.abandon_stream()  # the core first, then the connection
-        await close_bounded(stream, client._cleanup_timeout)
+        with DeferredCancellation() as deferred:
+            await close_bounded(stream, client._cleanup_timeout, deferred)
 
     def __aiter__(self) -> AsyncReplyStream:
         return self

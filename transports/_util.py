@@ -54,8 +54,9 @@ def _candidates(exc: BaseException) -> tuple[BaseException, ...]:
 def cleanup_failure_noted_on(exc: BaseException | None) -> Iterator[None]:
     """Let a cleanup failure propagate, unless ``exc`` is already ending the block.
 
-    Then the failure becomes a note on ``exc`` instead: the exception that
-    ended the block says why, and must never be replaced by its cleanup's.
+    Then the failure (and its own notes) become notes on ``exc`` instead:
+    the exception that ended the block says why, and must never be replaced
+    by its cleanup's.
     """
     try:
         yield
@@ -63,6 +64,8 @@ def cleanup_failure_noted_on(exc: BaseException | None) -> Iterator[None]:
         if exc is None:
             raise
         exc.add_note(f"oaproto cleanup failed too: {type(failure).__name__}: {failure}")
+        for note in getattr(failure, "__notes__", ()):
+            exc.add_note(note)  # e.g. that the chat may remain on the server
 
 
 @contextmanager

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from http.cookiejar import DefaultCookiePolicy
 
 import requests
+import requests.adapters
 import urllib3.exceptions
 
 from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
@@ -52,6 +54,7 @@ class RequestsTransport:
         trust_env: bool = True,
     ) -> None:
         self._owned = session is None
+        self._streams: weakref.WeakSet[requests.Response] = weakref.WeakSet()  # still open
         if session is None:
             session = requests.Session()
             session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
@@ -96,17 +99,39 @@ class RequestsTransport:
         """Send ``request`` with ``stream=True``; the body is read by ``iter_content``."""
         with map_exceptions(_ERRORS):
             response = self._request(request, self._timeout, stream=True)
+        self._streams.add(response)  # for close(), should its holder never let go
         # chunk_size=None yields data as it arrives (content-decoded), not lines.
         with response, closing(map_chunks(response.iter_content(chunk_size=None), _ERRORS)) as it:
             yield StreamResponse(response.status_code, tuple(response.raw.headers.items()), it)
 
     def close(self) -> None:
-        """Close the owned session."""
-        if self._owned:
-            self._session.close()
+        """Close the owned session and every connection it opened.
+
+        urllib3 2 no longer closes its pools when the session closes: it
+        leaves them to the garbage collector, so a caught exception (or a
+        reply stream) that still referenced a pool or a response kept its
+        socket open. Open streams and every pool are closed here instead.
+        """
+        if not self._owned:
+            return
+        for response in list(self._streams):
+            response.close()
+        for adapter in self._session.adapters.values():
+            if isinstance(adapter, requests.adapters.HTTPAdapter):
+                _close_pools(adapter)
+        self._session.close()
 
     def __enter__(self) -> RequestsTransport:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _close_pools(adapter: requests.adapters.HTTPAdapter) -> None:
+    # Each pool closes its idle connections now and any in use when returned.
+    for manager in (adapter.poolmanager, *adapter.proxy_manager.values()):
+        for key in manager.pools.keys():  # noqa: SIM118 - the container refuses iteration
+            pool = manager.pools.get(key)
+            if pool is not None:
+                pool.close()

@@ -251,7 +251,7 @@ def test_reply_timeout_bounds_the_whole_reply(harness: Harness) -> None:
 
 
 def test_failed_delete_is_noted_on_the_original_exception(harness: Harness) -> None:
-    harness.server.faults.add("status=500", step="delete_chat")
+    harness.server.faults.add("status=500", step="delete_chat", times=2)
     with pytest.raises(ValueError, match="user code") as raised:
         stream(harness, until=ReplyCompleted, raising=ValueError)
     notes = getattr(raised.value, "__notes__", [])
@@ -261,20 +261,20 @@ def test_failed_delete_is_noted_on_the_original_exception(harness: Harness) -> N
 
 
 def test_cleanup_can_be_retried_after_a_failed_delete(harness: Harness) -> None:
-    harness.server.faults.add("status=500", step="delete_chat")
+    harness.server.faults.add("status=500", step="delete_chat", times=2)
     with harness.chat() as chat:
         chat.ask("Hello")
         with pytest.raises(APIError):
             chat.close()
         assert chat.session.needs_cleanup
-        chat.close()  # the fault fired once
+        chat.close()  # the fault fired twice: once per try of the first close()
         assert not chat.session.needs_cleanup
     assert_deleted(harness.server, chat.session.chat_id)
-    assert steps(harness.server).count("delete_chat") == 2
+    assert steps(harness.server).count("delete_chat") == 3
 
 
 def test_failed_delete_on_a_clean_exit_is_raised(harness: Harness) -> None:
-    harness.server.faults.add("status=503", step="delete_chat")
+    harness.server.faults.add("status=503", step="delete_chat", times=2)
     with pytest.raises(BusyError):
         ask(harness, "Hello")
     assert harness.session.needs_cleanup
