@@ -23,15 +23,18 @@ Conventions for a code block (fenced with three backticks) in ``README.md`` or `
 * A ``python`` block that defines ``test_*`` functions is a pytest module: it is run with
   pytest, so the ``oa_server`` fixtures are available, and every test must pass.
 * A ``console`` block: each line starting with ``$ `` is a command (a trailing ``\\``
-  continues it on the next line), run with bash in one temporary directory, in order,
-  with this environment's ``oaproto`` first on ``PATH``, ``OAPROTO_TOKEN`` set to the
-  harness's ``token``, ``NO_COLOR=1`` and no proxy variables. Other lines are the
-  output shown to the reader and are not compared. Each command must exit 0.
+  continues it on the next line). The commands run in order as one bash session
+  (``export``, variables and ``cd`` carry over) in a temporary directory, with this
+  environment's ``oaproto`` first on ``PATH``, ``OAPROTO_TOKEN`` set to the harness's
+  ``token``, ``NO_COLOR=1`` and no proxy variables. Other lines are the output shown to
+  the reader and are not compared. Each command must exit 0, except one followed by
+  ``$ echo $?``: it must exit with the number shown on the line after that.
 * An HTML comment right before a block changes that, ``<!-- docs-test: ... -->``:
 
   - ``exit-code=N``: the block's last command must exit with ``N`` instead of 0;
-  - ``until=TEXT``: the block's last command is a server that runs until stopped; the
-    harness waits until its output contains ``TEXT``, then stops it with SIGINT.
+  - ``until=TEXT``: the block's last command is a server that runs until stopped (in
+    a shell of its own); the harness waits until its output contains ``TEXT``, then
+    stops it with SIGINT.
 
 A failing block is reported as ``page.md:LINE`` with its output.
 """

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,11 +39,8 @@ def _defines_tests(source: str) -> bool:
     )
 
 
-def _report(block: CodeBlock, result: subprocess.CompletedProcess[str], command: str) -> str:
-    return (
-        f"{block.where}: {command!r} exited {result.returncode}\n"
-        f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
-    )
+def _report(block: CodeBlock, result: subprocess.CompletedProcess[str], what: str) -> str:
+    return f"{block.where}: {what}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
 
 
 def _run_python(block: CodeBlock, source: str, server: ThreadedServer, workdir: Path) -> None:
@@ -64,21 +62,45 @@ def _run_python(block: CodeBlock, source: str, server: ThreadedServer, workdir: 
         timeout=BLOCK_TIMEOUT,
         check=False,
     )
-    assert result.returncode == 0, _report(block, result, "python block")
+    assert result.returncode == 0, _report(block, result, f"exited {result.returncode}")
 
 
-def _commands(source: str) -> list[str]:
-    commands: list[str] = []
+@dataclass(frozen=True)
+class ConsoleStep:
+    """One ``$ `` command of a console block and the output lines shown after it."""
+
+    command: str
+    shown: tuple[str, ...] = ()
+
+
+def _console_steps(source: str) -> list[ConsoleStep]:
+    steps: list[ConsoleStep] = []
     continued = False
     for line in source.splitlines():
         if continued:
-            commands[-1] += "\n" + line
+            steps[-1] = ConsoleStep(steps[-1].command + "\n" + line)
         elif line.startswith("$ "):
-            commands.append(line[2:])
-        else:
-            continue
+            steps.append(ConsoleStep(line[2:]))
+        elif steps:
+            steps[-1] = ConsoleStep(steps[-1].command, (*steps[-1].shown, line))
         continued = line.endswith("\\")
-    return commands
+    return steps
+
+
+def _expected_statuses(steps: list[ConsoleStep], last: int) -> list[int]:
+    """0 for every command, but a command followed by ``$ echo $?`` must exit as shown."""
+    expected = [0] * len(steps)
+    expected[-1] = last
+    for index, step in enumerate(steps[1:], start=1):
+        if step.command.strip() == "echo $?" and step.shown and step.shown[0].strip().isdigit():
+            expected[index - 1] = int(step.shown[0])
+    return expected
+
+
+def _console_script(commands: list[str]) -> str:
+    """One bash session: each command's exit status recorded, then restored for ``$?``."""
+    record = 'docs_status=$?; echo "$docs_status" >> "$DOCS_STATUS_FILE"; (exit "$docs_status")'
+    return "".join(f"{command}\n{record}\n" for command in commands)
 
 
 def _run_until(block: CodeBlock, command: str, text: str, env: dict[str, str], cwd: Path) -> None:
@@ -115,25 +137,32 @@ def _run_until(block: CodeBlock, command: str, text: str, env: dict[str, str], c
 
 
 def _run_console(block: CodeBlock, source: str, server: ThreadedServer, workdir: Path) -> None:
-    commands = _commands(source)
-    assert commands, f"{block.where}: a console block with no '$ ' command"
+    steps = _console_steps(source)
+    assert steps, f"{block.where}: a console block with no '$ ' command"
     env = harness_environment()
-    for number, command in enumerate(commands, start=1):
-        last = number == len(commands)
-        if last and "until" in block.options:
-            _run_until(block, command, block.options["until"], env, workdir)
-            continue
+    until = block.options.get("until")
+    session = steps[:-1] if until is not None else steps
+    if session:
+        status_file = workdir / ".docs-statuses"
+        status_file.unlink(missing_ok=True)  # one file per run of a block
+        script = workdir / ".docs-block.sh"
+        script.write_text(_console_script([step.command for step in session]), encoding="utf-8")
         result = subprocess.run(
-            ["bash", "-c", command],
+            ["bash", str(script)],
             cwd=workdir,
-            env=env,
+            env={**env, "DOCS_STATUS_FILE": str(status_file)},
+            stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
             timeout=BLOCK_TIMEOUT,
             check=False,
         )
-        expected = int(block.options.get("exit-code", "0")) if last else 0
-        assert result.returncode == expected, _report(block, result, command)
+        statuses = [int(s) for s in status_file.read_text().split()] if status_file.exists() else []
+        expected = _expected_statuses(session, int(block.options.get("exit-code", "0")))
+        what = f"the commands exited {statuses}, not {expected}"
+        assert statuses == expected, _report(block, result, what)
+    if until is not None:
+        _run_until(block, steps[-1].command, until, env, workdir)
 
 
 def test_code_block_runs(
@@ -168,19 +197,20 @@ def test_the_harness_finds_blocks_of_each_kind() -> None:
     assert {"python", "console", "sh"} <= {block.language for block in blocks}
 
 
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ("$ oaproto chat hi\nHello\n", ["oaproto chat hi"]),
-        (
-            "$ oaproto chat \\\n  --json hi\n{}\n$ echo ok\n",
-            ["oaproto chat \\\n  --json hi", "echo ok"],
-        ),
-        ("just output\n", []),
-    ],
-)
-def test_console_commands_are_the_dollar_lines(source: str, expected: list[str]) -> None:
-    assert _commands(source) == expected
+def test_console_steps_are_the_dollar_lines_with_their_output() -> None:
+    source = "$ oaproto chat \\\n  --json hi\n{}\n$ echo $?\n0\n$ true\n"
+    assert _console_steps(source) == [
+        ConsoleStep("oaproto chat \\\n  --json hi", ("{}",)),
+        ConsoleStep("echo $?", ("0",)),
+        ConsoleStep("true"),
+    ]
+    assert _console_steps("just output\n") == []
+
+
+def test_a_command_shown_with_its_status_may_fail() -> None:
+    steps = _console_steps("$ oaproto chats show x\nerror\n$ echo $?\n4\n$ oaproto models\n")
+    assert _expected_statuses(steps, last=0) == [4, 0, 0]
+    assert _expected_statuses(steps, last=3) == [4, 0, 3]
 
 
 @pytest.mark.oa_server(token_delay=0)
@@ -233,10 +263,16 @@ def test_blocks_carry_the_directive_written_right_before_them(tmp_path: Path) ->
     assert blocks[2].source == "indented\n"
 
 
-def test_console_exit_codes_are_checked(docs_server: ThreadedServer, tmp_path: Path) -> None:
+def test_console_blocks_run_as_one_shell_session(
+    docs_server: ThreadedServer, tmp_path: Path
+) -> None:
     page = ROOT / "README.md"
-    shown = CodeBlock(page, 1, "console", "$ exit 3\n", {"exit-code": "3"})
+    session = '$ export GREETING=hi\n$ test "$GREETING" = hi\n$ (exit 4)\n$ echo $?\n4\n'
+    shown = CodeBlock(page, 1, "console", session + "$ sh -c 'exit 3'\n", {"exit-code": "3"})
     _run_console(shown, shown.source, docs_server, tmp_path)
-    failing = CodeBlock(page, 1, "console", "$ true\n$ exit 3\n", {})
-    with pytest.raises(AssertionError, match="exited 3"):
+    failing = CodeBlock(page, 1, "console", "$ true\n$ (exit 3)\n$ true\n", {})
+    with pytest.raises(AssertionError, match=r"exited \[0, 3, 0\], not \[0, 0, 0\]"):
         _run_console(failing, failing.source, docs_server, tmp_path)
+    wrong_status = CodeBlock(page, 1, "console", "$ (exit 2)\n$ echo $?\n4\n", {})
+    with pytest.raises(AssertionError, match=r"exited \[2, 0\], not \[4, 0\]"):
+        _run_console(wrong_status, wrong_status.source, docs_server, tmp_path)
