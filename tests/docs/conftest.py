@@ -32,8 +32,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="session")
 def docs_server() -> Iterator[ThreadedServer]:
-    """The reference server every docs block talks to: open mode, as ``oaproto serve`` starts."""
-    server = run_in_thread(warn_open_mode=False, token_delay=0.002, pending_interval=0.2)
+    """The reference server every docs block talks to: open mode, as ``oaproto serve`` starts.
+
+    Every block is the same (open-mode) user, so the per-user rate limit is off.
+    """
+    server = run_in_thread(
+        warn_open_mode=False, token_delay=0.002, pending_interval=0.2, rate_limit=None
+    )
     try:
         yield server
     finally:
