@@ -75,7 +75,7 @@ class ReplyOptions:
 
     Attributes:
         model_config_name: the server's model config, e.g. ``"OA_SFT_Llama_30B_6"``.
-        sampling: the sampling parameters (default: the ``k50`` preset, §4.1).
+        sampling: the sampling parameters (default: the ``k50`` preset).
         plugins: plugins the model may use.
         system_prompt, user_profile, user_response_instructions: custom
             instructions; ``None`` leaves them out of the request.
@@ -208,7 +208,7 @@ class ChatSession:
 
         * ``parent_id`` only (or nothing, for an empty chat): ``READY``; the
           next prompter message answers ``parent_id``, which must be a
-          complete assistant message (§1.4).
+          complete assistant message.
         * ``prompter_message_id`` only: ``PROMPTED``; request (or retry) the
           assistant reply to that prompter message.
         * both: ``REPLIED``; ``parent_id`` is a complete reply to
@@ -445,7 +445,7 @@ class ChatSession:
     def request_assistant_message(self, options: ReplyOptions | None = None) -> HttpRequest:
         """Request an assistant reply to the current prompter message.
 
-        Legal after posting, after a failed reply (the retry, §4.3), after a
+        Legal after posting, after a failed reply (the retry), after a
         complete reply (regenerate), and while an earlier request's outcome
         is unknown (another draft).
 
@@ -619,7 +619,7 @@ class ChatSession:
         """Stop reading the event stream early (the consumer lost interest).
 
         Close the stream's connection. The server keeps generating and saves
-        the result (§2.5), so afterwards :meth:`fetch_message`,
+        the result, so afterwards :meth:`fetch_message`,
         :meth:`open_event_stream`, :meth:`request_assistant_message` and
         :meth:`delete_chat` are legal (state ``QUEUED``).
 

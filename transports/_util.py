@@ -22,7 +22,7 @@ __all__ = [
 
 #: Default longest wait for reply progress (a token, plugin step or final
 #: event), in seconds. Queue updates and keep-alive pings do not count: a
-#: cancelled message sends them forever (reference §2.5, §11).
+#: cancelled message sends them forever.
 IDLE_TIMEOUT = 180.0
 #: Default longest time from opening a reply's stream to its final event, in seconds.
 REPLY_TIMEOUT = 600.0
