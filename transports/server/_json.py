@@ -21,7 +21,19 @@ from typing import Any
 
 from oaproto._config import encode_json
 
-__all__ = ["UNDEFINED", "BodyJSONError", "inference_json", "js_json", "loads", "sse_json"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "UNDEFINED",
+    "BodyJSONError",
+    "BodyParseError",
+    "first_lone_surrogate",
+    "inference_json",
+    "js_double",
+    "js_json",
+    "loads",
+    "sse_json",
+    "too_deep",
+]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
@@ -40,6 +52,13 @@ class _Undefined(enum.Enum):
 UNDEFINED = _Undefined.UNDEFINED
 
 
+#: Request JSON nested deeper than this is refused. The real servers' parsers
+#: give up somewhere near a thousand levels (CPython's recursion limit); a
+#: fixed, lower bound keeps every later step (validation, re-encoding) far
+#: from the stack's end whatever the handler's own depth.
+MAX_JSON_DEPTH = 500
+
+
 class BodyJSONError(ValueError):
     """Raised by :func:`loads` for what FastAPI reports as a ``jsondecode`` 422."""
 
@@ -48,28 +67,89 @@ class BodyJSONError(ValueError):
         self.error = error
 
 
+class BodyParseError(ValueError):
+    """Raised by :func:`loads` where FastAPI answers 400 "There was an error parsing the body".
+
+    That is its answer to anything but a decode error while reading the body:
+    bytes that are not Unicode, nesting its parser cannot follow, an integer
+    with more digits than Python converts.
+    """
+
+
+class _RefusedValueError(ValueError):
+    pass
+
+
 def _reject_constant(name: str) -> Any:
     # Python accepts NaN/Infinity; no client sends them and echoing them back
     # would produce invalid JSON, so treat them as a decode error.
-    raise ValueError(f"invalid constant {name}")
+    raise _RefusedValueError(f"invalid constant {name}")
+
+
+def _finite_float(text: str) -> float:
+    # 1e309 overflows to inf, which no JSON answer can carry: refused as NaN is.
+    value = float(text)
+    if math.isinf(value):
+        raise _RefusedValueError(f"number out of range {text}")
+    return value
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests containers more than ``limit`` levels (iterative)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def loads(data: bytes | str) -> Any:
     """Parse request JSON as Starlette does (bytes: UTF-8/16/32 detected).
 
     Raises:
-        BodyJSONError: the text is not JSON.
-        UnicodeDecodeError: the bytes are not valid Unicode.
+        BodyJSONError: the text is not JSON, or holds NaN, Infinity or a
+            number beyond a double's range.
+        BodyParseError: the bytes are not Unicode, the nesting is deeper than
+            :data:`MAX_JSON_DEPTH`, or an integer has too many digits.
     """
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        value = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise BodyJSONError(exc) from exc
-    except ValueError as exc:
-        if isinstance(exc, UnicodeDecodeError):
-            raise
+    except _RefusedValueError as exc:
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
         raise BodyJSONError(json.JSONDecodeError(str(exc), text, 0)) from exc
+    except (ValueError, RecursionError) as exc:
+        raise BodyParseError(str(exc)) from exc
+    if isinstance(value, dict | list) and too_deep(value):
+        raise BodyParseError("nested too deeply")
+    return value
+
+
+def first_lone_surrogate(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The location of the first string (or key) in ``value`` with a lone surrogate, if any.
+
+    Python's JSON parser lets ``"\\ud800"`` through, but such a string cannot
+    be encoded as UTF-8, so storing it would break every later answer that
+    shows it.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, loc)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return where
+        elif isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                if _LONE_SURROGATE.search(key):
+                    return (*where, key)
+                stack.append((child, (*where, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*where, i)) for i, child in reversed(list(enumerate(item))))
+    return None
 
 
 def inference_json(obj: Any) -> bytes:
@@ -86,6 +166,14 @@ def inference_json(obj: Any) -> bytes:
 def sse_json(obj: Any) -> str:
     """pydantic v1 ``.json()``: one line, ``", "``/``": "`` separators, ASCII only."""
     return json.dumps(obj)
+
+
+def js_double(value: int | float) -> float:
+    """A JSON number as JavaScript holds it: integers beyond a double's range are ±Infinity."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _js_number(value: float) -> str:
@@ -135,7 +223,7 @@ def _js_encode(obj: Any, out: list[str]) -> None:
     elif obj is None or obj is True or obj is False:
         out.append("null" if obj is None else ("true" if obj else "false"))
     elif isinstance(obj, int):
-        out.append(str(obj) if abs(obj) <= _MAX_SAFE else _js_number(float(obj)))
+        out.append(str(obj) if abs(obj) <= _MAX_SAFE else _js_number(js_double(obj)))
     elif isinstance(obj, float):
         out.append(_js_number(obj))
     elif isinstance(obj, str):
