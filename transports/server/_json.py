@@ -86,11 +86,17 @@ def _reject_constant(name: str) -> Any:
     raise _RefusedValueError(f"invalid constant {name}")
 
 
+class _NumberOutOfRangeError(_RefusedValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__(f"number out of range {literal}")
+        self.literal = literal
+
+
 def _finite_float(text: str) -> float:
     # 1e309 overflows to inf, which no JSON answer can carry: refused as NaN is.
     value = float(text)
     if math.isinf(value):
-        raise _RefusedValueError(f"number out of range {text}")
+        raise _NumberOutOfRangeError(text)
     return value
 
 
@@ -121,7 +127,11 @@ def loads(data: bytes | str) -> Any:
         raise BodyJSONError(exc) from exc
     except _RefusedValueError as exc:
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-        raise BodyJSONError(json.JSONDecodeError(str(exc), text, 0)) from exc
+        # The first occurrence of the number's text is where the parser met it
+        # (or close enough: the same digits could sit in an earlier string).
+        literal = exc.literal if isinstance(exc, _NumberOutOfRangeError) else ""
+        position = max(text.find(literal), 0) if literal else 0
+        raise BodyJSONError(json.JSONDecodeError(str(exc), text, position)) from exc
     except (ValueError, RecursionError) as exc:
         raise BodyParseError(str(exc)) from exc
     if isinstance(value, dict | list) and too_deep(value):

@@ -28,7 +28,8 @@ class _OneLine(logging.Filter):
         exc_info = record.exc_info
         if exc_info and exc_info[1] is not None:
             exc = exc_info[1]
-            record.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc}"
+            text = f"{record.getMessage()}: {type(exc).__name__}: {exc}"
+            record.msg = " ".join(text.split())  # aiohttp's messages span lines
             record.args = None
             record.exc_info = None
             record.exc_text = None

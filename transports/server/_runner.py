@@ -218,6 +218,12 @@ class ThreadedServer:
             try:
                 loop.run_forever()
             finally:
+                # aiohttp can leave a task behind when a client leaves while
+                # its connection drains an unread body; end it, as asyncio.run does.
+                leftovers = asyncio.all_tasks(loop)
+                for task in leftovers:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
                 loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()
 
