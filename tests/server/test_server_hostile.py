@@ -33,6 +33,12 @@ def post(port: int, path: str, body: bytes, method: str = "POST") -> RawResponse
     return request(port, method, path, body=body, headers=JSON)
 
 
+def assistant_body(parent_id: str, **fields: str) -> bytes:
+    """An assistant_message body; ``fields`` are raw JSON text (json.dumps cannot write 1e309)."""
+    extra = "".join(f', "{name}": {text}' for name, text in fields.items())
+    return f'{{"parent_id": "{parent_id}", "model_config_name": "_lorem"{extra}}}'.encode()
+
+
 def still_serving(port: int) -> None:
     assert request(port, "GET", "/chats").status == 200
 
@@ -119,10 +125,7 @@ def test_integers_beyond_a_double_are_the_client_error_they_are(oa_server: Threa
     assert title.status == 422  # str(HUGE) is longer than 100 characters
     assert strict_json(title.body)["detail"][0]["loc"] == ["body", "title"]
     for field in ("top_p", "temperature", "typical_p", "repetition_penalty"):
-        body = (
-            f'{{"parent_id": "{first["id"]}", "model_config_name": "_lorem", '
-            f'"sampling_parameters": {{"{field}": {HUGE}}}}}'
-        ).encode()
+        body = assistant_body(first["id"], sampling_parameters=f'{{"{field}": {HUGE}}}')
         response = post(port, f"/chats/{chat_id}/assistant_message", body)
         assert response.status == 422
         assert strict_json(response.body)["detail"] == [
@@ -175,14 +178,13 @@ def test_non_finite_numbers_are_refused_never_echoed(
     port = oa_server.port
     chat_id = new_chat(port)
     first = prompter(port, chat_id)
-    body = (
-        f'{{"parent_id": "{first["id"]}", "model_config_name": "_lorem", '
-        f'"sampling_parameters": {{"{field}": {value}}}'
-    )
-    response = post(port, f"/chats/{chat_id}/assistant_message", f"{body}}}".encode())
+    sampling = f'{{"{field}": {value}}}'
+    body = assistant_body(first["id"], sampling_parameters=sampling)
+    response = post(port, f"/chats/{chat_id}/assistant_message", body)
     assert response.status == 422
     assert msg in strict_json(response.body)["detail"][0]["msg"]
-    web = post(port, "/api/chat/assistant_message", f'{body}, "chat_id": "{chat_id}"}}'.encode())
+    web_body = assistant_body(first["id"], sampling_parameters=sampling, chat_id=f'"{chat_id}"')
+    web = post(port, "/api/chat/assistant_message", web_body)
     if value == "NaN":
         assert (web.status, web.body) == (400, b"Invalid JSON")  # JSON.parse refuses NaN
     elif msg.startswith("number out of range"):
@@ -203,10 +205,7 @@ def test_literal_errors_never_echo_infinity(oa_server: ThreadedServer) -> None:
         '{"name": null, "execution_details": {"inner_monologue": [], "final_tool_output": "", '
         '"final_prompt": "", "final_generation_assisted": true, "status": 1e400}}'
     )
-    body = (
-        f'{{"parent_id": "{first["id"]}", "model_config_name": "_lorem", '
-        f'"plugins": [{plugin}], "used_plugin": {used}}}'
-    ).encode()
+    body = assistant_body(first["id"], plugins=f"[{plugin}]", used_plugin=used)
     response = post(port, f"/chats/{chat_id}/assistant_message", body)
     assert response.status == 422
     strict_json(response.body)
@@ -237,8 +236,7 @@ def test_lone_surrogates_are_refused_and_nothing_is_stored(oa_server: ThreadedSe
         (
             "POST",
             f"/chats/{chat_id}/assistant_message",
-            f'{{"parent_id": "{first["id"]}", "model_config_name": "_lorem", '
-            f'"system_prompt": {lone}}}',
+            assistant_body(first["id"], system_prompt=lone).decode(),
             ["body", "system_prompt"],
         ),
         (
@@ -340,13 +338,14 @@ def test_request_log_can_be_off(oa_server: ThreadedServer) -> None:
 
 
 def test_config_checks_limits() -> None:
-    for bad in (
+    cases: list[dict[str, Any]] = [
         {"record_max_requests": 0},
         {"record_max_body_bytes": -1},
         {"header_timeout": 0},
         {"body_timeout": -1},
         {"max_body_size": -1},
-    ):
+    ]
+    for bad in cases:
         with pytest.raises(ValueError):
             ServerConfig(**bad)
 
