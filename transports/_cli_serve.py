@@ -111,7 +111,7 @@ def add_serve_command(subparsers: Any) -> None:
         help="keep the last N requests for introspection (default: 1000)",
     )
     add("--no-record", action="store_true", help="keep no requests")
-    add("--max-body-size", type=_positive_int, default=16 << 20, metavar="BYTES")
+    add("--max-body-size", type=_positive_int, default=4 << 20, metavar="BYTES")
     add("--header-timeout", type=float, default=30.0, metavar="SECONDS")
     add("--body-timeout", type=float, default=30.0, metavar="SECONDS")
     add("--chat-disabled", action="store_true", help="answer web chat routes 404")

@@ -524,3 +524,23 @@ def test_debug_login_location_carries_no_raw_control_characters(oa_server: Threa
     location = response.header("location")
     assert location is not None
     assert location.endswith("/auth/callback/debug?code=a%0D%0Ax-evil: 1 %C3%A9&state={}")
+
+
+@pytest.mark.parametrize(
+    ("text", "deep"),
+    [
+        ("[" * 500 + "]" * 500, False),
+        ("[" * 501 + "]" * 501, True),
+        ('{"a":' * 501 + "1" + "}" * 501, True),
+        ('["' + "[" * 600 + '\\""]', False),  # brackets in a string do not count
+        ("[" + "[]," * 100_000 + "[]]", False),
+        ('"' + '\\"' * 300_000, False),  # unterminated: would be quadratic if retried
+        ('"' + '\\"' * 300_000 + "\\", False),
+    ],
+)
+def test_the_depth_check_reads_the_text_once(text: str, deep: bool) -> None:
+    from oaproto.transports.server._json import too_deep
+
+    started = time.monotonic()
+    assert too_deep(text) is deep
+    assert time.monotonic() - started < 5  # hang guard: a quadratic scan takes hours

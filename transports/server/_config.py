@@ -118,7 +118,7 @@ class ServerConfig:
     faults: Sequence[str | FaultRule] = ()
     seed: int | None = None
     body_limit: int = 1024 * 1024
-    max_body_size: int = 16 * 1024 * 1024
+    max_body_size: int = 4 * 1024 * 1024
     header_timeout: float = 30.0
     body_timeout: float = 30.0
     record_requests: bool = True

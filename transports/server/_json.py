@@ -17,6 +17,7 @@ import json
 import math
 import re
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from oaproto._config import encode_json
@@ -100,16 +101,23 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether parsed JSON nests containers more than ``limit`` levels (iterative)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+# A string to its closing quote, or to the end of an unterminated text: every
+# attempt that starts succeeds, so the scan stays linear whatever the input.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_NESTING_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON ``text`` nests arrays and objects more than ``limit`` levels.
+
+    Checked on the text, before parsing, at C speed: brackets inside strings
+    are dropped, then the deepest running count of the rest is the depth.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the common case: too few brackets to be that deep
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0) > limit
 
 
 def loads(data: bytes | str) -> Any:
@@ -122,11 +130,21 @@ def loads(data: bytes | str) -> Any:
             :data:`MAX_JSON_DEPTH`, or an integer has too many digits.
     """
     try:
-        value = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float)
+        # What json.loads does with bytes, done here to check the text first.
+        text = (
+            data.decode(json.detect_encoding(data), "surrogatepass")
+            if isinstance(data, bytes)
+            else data
+        )
+    except UnicodeDecodeError as exc:
+        raise BodyParseError(str(exc)) from exc
+    if too_deep(text):
+        raise BodyParseError("nested too deeply")
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise BodyJSONError(exc) from exc
     except _RefusedValueError as exc:
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
         # The first occurrence of the number's text is where the parser met it
         # (or close enough: the same digits could sit in an earlier string).
         literal = exc.literal if isinstance(exc, _NumberOutOfRangeError) else ""
@@ -134,9 +152,6 @@ def loads(data: bytes | str) -> Any:
         raise BodyJSONError(json.JSONDecodeError(str(exc), text, position)) from exc
     except (ValueError, RecursionError) as exc:
         raise BodyParseError(str(exc)) from exc
-    if isinstance(value, dict | list) and too_deep(value):
-        raise BodyParseError("nested too deeply")
-    return value
 
 
 def first_lone_surrogate(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:

@@ -324,9 +324,6 @@ def web_step(method: str, path: str, query: Any) -> str:
 # -- Next.js request handling --------------------------------------------------------------
 
 
-_INVALID_JSON = object()
-
-
 def _not_json(name: str) -> Any:
     raise ValueError(f"JSON.parse rejects {name}")
 
@@ -349,15 +346,13 @@ def _parse_body(request: web.Request, raw: bytes) -> Any:
     if media in ("application/json", "application/ld+json"):
         if not text:
             return {}
+        invalid = ReplyError(web_text(400, "Invalid JSON", reason="Invalid JSON"))
+        if too_deep(text):
+            raise invalid  # JSON.parse would follow it; see MAX_JSON_DEPTH
         try:
-            value = json.loads(text, parse_constant=_not_json, parse_int=_js_integer)
+            return json.loads(text, parse_constant=_not_json, parse_int=_js_integer)
         except (ValueError, RecursionError):
-            value = _INVALID_JSON
-        if value is _INVALID_JSON or (isinstance(value, dict | list) and too_deep(value)):
-            # Deep nesting is refused here as invalid (JSON.parse would
-            # follow it; see MAX_JSON_DEPTH).
-            raise ReplyError(web_text(400, "Invalid JSON", reason="Invalid JSON"))
-        return value
+            raise invalid from None
     if media == "application/x-www-form-urlencoded":
         parsed = parse_qs(text, keep_blank_values=True)
         return {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
