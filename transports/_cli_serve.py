@@ -18,6 +18,9 @@ __all__ = ["add_serve_command"]
 TOKENS_ENV = "OAPROTO_SERVER_TOKENS"
 
 
+#: Body bytes the request log of ``oaproto serve`` keeps at most (oldest dropped).
+RECORD_BODY_BYTES = 16 << 20
+
 #: The deployed inference server's limiter (§5.3): ``--rate-limit real``.
 REAL_RATE_LIMIT = (20, 660.0)
 
@@ -108,7 +111,8 @@ def add_serve_command(subparsers: Any) -> None:
         type=_positive_int,
         default=1000,
         metavar="N",
-        help="keep the last N requests for introspection (default: 1000)",
+        help="keep the last N requests (and at most 16 MiB of their bodies) for "
+        "introspection (default: 1000)",
     )
     add("--no-record", action="store_true", help="keep no requests")
     add("--max-body-size", type=_positive_int, default=4 << 20, metavar="BYTES")
@@ -158,6 +162,7 @@ def _serve(args: argparse.Namespace) -> int:
             allow_debug_auth=args.debug_auth,
             record_requests=not args.no_record,
             record_max_requests=args.record,
+            record_max_body_bytes=RECORD_BODY_BYTES,
             max_body_size=args.max_body_size,
             header_timeout=args.header_timeout,
             body_timeout=args.body_timeout,
