@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from oaproto import ClientConfig, Dialect
+from oaproto import ClientConfig, Dialect, ReplyOptions
 from oaproto.transports import AiohttpTransport, AsyncChatClient
 
 TOKEN = "soak-token"
@@ -141,9 +141,8 @@ async def lifecycle(transport: AiohttpTransport, url: str, user: int, index: int
     """One chat of ``user``: create, ask, read the whole reply, delete. ``True`` if a reply came."""
     dialect = Dialect.WEB if index % 2 else Dialect.INFERENCE
     config = ClientConfig(base_url=url, dialect=dialect, token=token(user))
-    async with AsyncChatClient(
-        transport, config, model_config_name="_lorem", idle_timeout=ANSWER_TIMEOUT
-    ) as chat:
+    options = ReplyOptions(model_config_name="_lorem")
+    async with AsyncChatClient(transport, config, options, idle_timeout=ANSWER_TIMEOUT) as chat:
         text = await chat.ask(f"Hello number {index}")
     return bool(text)
 

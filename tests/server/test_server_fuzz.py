@@ -16,9 +16,9 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from srv_raw import RawResponse, conversation, request, wait_message_state
 
 from oaproto.transports.server import ThreadedServer, run_in_thread
+from tests.helpers.raw_http import RawResponse, conversation, request, wait_message_state
 
 INFERENCE_ROUTES = [
     ("GET", "/chats"),

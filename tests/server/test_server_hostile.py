@@ -12,9 +12,9 @@ import time
 from typing import Any
 
 import pytest
-from srv_raw import RawResponse, conversation, new_chat, prompter, request
 
 from oaproto.transports.server import ServerConfig, ThreadedServer
+from tests.helpers.raw_http import RawResponse, conversation, new_chat, prompter, request
 
 JSON = [("content-type", "application/json")]
 DEEP = 5000  # far past any parser's recursion limit
