@@ -544,3 +544,35 @@ def test_the_depth_check_reads_the_text_once(text: str, deep: bool) -> None:
     started = time.monotonic()
     assert too_deep(text) is deep
     assert time.monotonic() - started < 5  # hang guard: a quadratic scan takes hours
+
+
+def test_bodies_that_are_not_unicode_are_a_400_and_utf16_is_read(oa_server: ThreadedServer) -> None:
+    port = oa_server.port
+    response = post(port, "/chats", b'{"x": "\xff"}')
+    assert (response.status, response.body) == (
+        400,
+        b'{"detail":"There was an error parsing the body"}',
+    )
+    chat_id = new_chat(port)
+    utf16 = json.dumps({"content": "Grüße"}).encode("utf-16")  # Starlette detects it too
+    assert post(port, f"/chats/{chat_id}/prompter_message", utf16).status == 200
+    assert oa_server.chats()[0]["messages"][0]["content"] == "Grüße"
+
+
+@pytest.mark.parametrize("digits", [350, 401, 5000])
+def test_web_integers_past_a_double_are_infinity_in_javascript(
+    oa_server: ThreadedServer, digits: int
+) -> None:
+    # JSON.parse makes them Infinity: JSON.stringify sends null (title unchanged),
+    # String() formats "Infinity" into a path (an unknown chat: the route's 500).
+    port = oa_server.port
+    chat_id = new_chat(port)
+    number = "9" * digits
+    title = post(
+        port, "/api/chat", f'{{"chat_id": "{chat_id}", "title": {number}}}'.encode(), "PUT"
+    )
+    assert (title.status, title.body) == (200, b"")
+    assert oa_server.chats()[0]["title"] is None
+    as_id = post(port, "/api/chat", f'{{"chat_id": -{number}, "title": "t"}}'.encode(), "PUT")
+    assert (as_id.status, as_id.body) == (500, b"Internal Server Error")
+    assert oa_server.chats()[0]["title"] is None
