@@ -18,9 +18,18 @@ __all__ = ["add_serve_command"]
 TOKENS_ENV = "OAPROTO_SERVER_TOKENS"
 
 
+#: Body bytes the request log of ``oaproto serve`` keeps at most (oldest dropped).
+RECORD_BODY_BYTES = 16 << 20
+
+#: The deployed inference server's limiter (§5.3): ``--rate-limit real``.
+REAL_RATE_LIMIT = (20, 660.0)
+
+
 def _rate_limit(text: str) -> tuple[int, float] | None:
     if text.lower() in ("off", "none", "0"):
         return None
+    if text.lower() == "real":
+        return REAL_RATE_LIMIT
     times, sep, seconds = text.partition("/")
     try:
         parsed = int(times), float(seconds)
@@ -29,6 +38,16 @@ def _rate_limit(text: str) -> tuple[int, float] | None:
     if not sep or parsed is None:
         raise argparse.ArgumentTypeError(f"expected TIMES/SECONDS or off, got {text!r}")
     return parsed
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def add_serve_command(subparsers: Any) -> None:
@@ -65,9 +84,10 @@ def add_serve_command(subparsers: Any) -> None:
     add(
         "--rate-limit",
         type=_rate_limit,
-        default=(20, 660.0),
+        default=None,
         metavar="TIMES/SECONDS",
-        help="assistant messages per user and window, or 'off' (default: 20/660)",
+        help="assistant messages per user and window; 'real' is the real server's 20/660 "
+        "(default: off)",
     )
     add("--allowed-models", default="*", metavar="NAMES", help="'*' or a comma list")
     add("--backend", choices=("lorem", "echo"), default="lorem", help="for every model name")
@@ -79,7 +99,25 @@ def add_serve_command(subparsers: Any) -> None:
         help="arm a fault for every matching request, e.g. 'status=503@assistant_message*1'",
     )
     add("--seed", type=int, default=None, help="seed the random generator (lorem text, seeds)")
-    add("--no-debug-auth", action="store_true", help="refuse /auth/callback/debug")
+    add(
+        "--debug-auth",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="let /auth/callback/debug log anyone in, as a user of its own, without a "
+        "credential (default: off)",
+    )
+    add(
+        "--record",
+        type=_positive_int,
+        default=1000,
+        metavar="N",
+        help="keep the last N requests (and at most 16 MiB of their bodies) for "
+        "introspection (default: 1000)",
+    )
+    add("--no-record", action="store_true", help="keep no requests")
+    add("--max-body-size", type=_positive_int, default=4 << 20, metavar="BYTES")
+    add("--header-timeout", type=float, default=30.0, metavar="SECONDS")
+    add("--body-timeout", type=float, default=30.0, metavar="SECONDS")
     add("--chat-disabled", action="store_true", help="answer web chat routes 404")
     add("--log-level", default="WARNING", help="server log level (default: WARNING)")
     parser.set_defaults(handler=_serve)
@@ -121,7 +159,13 @@ def _serve(args: argparse.Namespace) -> int:
             default_backend=args.backend,
             faults=args.fault,
             seed=args.seed,
-            allow_debug_auth=not args.no_debug_auth,
+            allow_debug_auth=args.debug_auth,
+            record_requests=not args.no_record,
+            record_max_requests=args.record,
+            record_max_body_bytes=RECORD_BODY_BYTES,
+            max_body_size=args.max_body_size,
+            header_timeout=args.header_timeout,
+            body_timeout=args.body_timeout,
             chat_enabled=not args.chat_disabled,
         )
         server = ReferenceServer(config, warn_open_mode=False)

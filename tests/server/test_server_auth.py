@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from oaproto.transports.server import ServerConfig, ThreadedServer
-from tests.helpers.raw_http import expect_head, json_head, request
+from tests.helpers.raw_http import expect_head, json_head, new_chat, request
 
 SECURE = "__Secure-next-auth.session-token"
 DEV = "next-auth.session-token"
@@ -92,7 +92,7 @@ def test_inference_auth_failures(
     assert response.body == body
 
 
-@pytest.mark.oa_server(tokens=TOKENS)
+@pytest.mark.oa_server(tokens=TOKENS, allow_debug_auth=True)
 def test_debug_login_flow(oa_server: ThreadedServer) -> None:
     port = oa_server.port
     login = request(port, "GET", "/auth/login/debug", params=[("username", "carol")])
@@ -109,9 +109,15 @@ def test_debug_login_flow(oa_server: ThreadedServer) -> None:
     assert pair["refresh_token"]["token_type"] == "refresh"
     access = [("authorization", f"Bearer {pair['access_token']['access_token']}")]
     check = request(port, "GET", "/auth/check", headers=access)
-    assert check.body == b'"carol"'
+    carol = check.json()
+    assert isinstance(carol, str)
+    assert carol not in ("carol", "alice", "bob")  # a random id of carol's own
     assert request(port, "POST", "/chats", json_body={}, headers=access).status == 200
-    assert oa_server.chats()[0]["user_id"] == "carol"
+    assert oa_server.chats()[0]["user_id"] == carol
+    # Logging in again is the same user, as with the real server's user rows.
+    again_pair = request(port, "GET", "/auth/callback/debug", params=[("code", "carol")]).json()
+    again_access = [("authorization", f"Bearer {again_pair['access_token']['access_token']}")]
+    assert request(port, "GET", "/auth/check", headers=again_access).json() == carol
     refresh = [("authorization", f"Bearer {pair['refresh_token']['access_token']}")]
     assert detail(request(port, "GET", "/auth/check", headers=refresh)) == "Invalid token type"
     # The real /auth/refresh never succeeds (§11).
@@ -131,16 +137,41 @@ def test_debug_login_flow(oa_server: ThreadedServer) -> None:
     ]
 
 
-@pytest.mark.oa_server(tokens=TOKENS, allow_debug_auth=False, access_token_ttl=0)
-def test_debug_login_disabled(oa_server: ThreadedServer) -> None:
-    port = oa_server.port
-    response = request(port, "GET", "/auth/callback/debug", params=[("code", "carol")])
-    assert response.status == 403
-    assert detail(response) == "Debug auth is not allowed"
-    assert request(port, "GET", "/auth/providers").body == b"[]"
-
-
 @pytest.mark.oa_server(tokens=TOKENS, access_token_ttl=0)
+def test_debug_login_is_off_unless_asked_for(oa_server: ThreadedServer) -> None:
+    port = oa_server.port
+    for code in ("carol", "alice", "user-1"):
+        response = request(port, "GET", "/auth/callback/debug", params=[("code", code)])
+        assert response.status == 403
+        assert detail(response) == "Debug auth is not allowed"
+    assert request(port, "GET", "/auth/providers").body == b"[]"
+    assert ServerConfig().allow_debug_auth is False
+
+
+@pytest.mark.oa_server(tokens=["first", "second"], allow_debug_auth=True)
+def test_debug_login_never_hands_out_a_configured_users_identity(
+    oa_server: ThreadedServer,
+) -> None:
+    # The attack: with --token set, log in through the debug route as
+    # the configured user (user-1) and read or delete that user's chats.
+    port = oa_server.port
+    owner = [("authorization", "Bearer first")]
+    chat_id = new_chat(port, owner)
+    for code in ("user-1", "user-2", "oaproto-user", chat_id):
+        pair = request(port, "GET", "/auth/callback/debug", params=[("code", code)]).json()
+        intruder = [("authorization", f"Bearer {pair['access_token']['access_token']}")]
+        assert request(port, "GET", "/auth/check", headers=intruder).json() not in (
+            "user-1",
+            "user-2",
+        )
+        assert request(port, "GET", f"/chats/{chat_id}", headers=intruder).status == 404
+        assert request(port, "GET", "/chats", headers=intruder).json()["chats"] == []
+        assert request(port, "DELETE", f"/chats/{chat_id}", headers=intruder).status == 404
+    assert request(port, "GET", f"/chats/{chat_id}", headers=owner).status == 200
+    assert oa_server.deleted_chat_ids == []
+
+
+@pytest.mark.oa_server(tokens=TOKENS, access_token_ttl=0, allow_debug_auth=True)
 def test_expired_access_token(oa_server: ThreadedServer) -> None:
     port = oa_server.port
     pair = request(port, "GET", "/auth/callback/debug", params=[("code", "dave")]).json()

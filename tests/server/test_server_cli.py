@@ -106,3 +106,73 @@ def test_serve_port_in_use_fails_cleanly() -> None:
         )
     assert result.returncode == 1
     assert "oaproto serve:" in result.stderr
+
+
+def _assistant_message(port: int, chat_id: str, parent_id: str) -> int:
+    body = {"parent_id": parent_id, "model_config_name": "_lorem"}
+    return request(port, "POST", f"/chats/{chat_id}/assistant_message", json_body=body).status
+
+
+def test_serve_defaults_favour_a_working_session() -> None:
+    # No rate limit: more assistant messages than the real server's 20 all work.
+    with serve("--token", "t", "--workers", "1") as (proc, port):
+        bearer = [("authorization", "Bearer t")]
+        chat_id, first, _ = conversation(port, headers=bearer)
+        body = {"parent_id": first["id"], "model_config_name": "_lorem"}
+        statuses = {
+            request(
+                port, "POST", f"/chats/{chat_id}/assistant_message", json_body=body, headers=bearer
+            ).status
+            for _ in range(21)
+        }
+        assert statuses == {200}
+        # Debug login is off: no login without a credential.
+        callback = request(port, "GET", "/auth/callback/debug", params=[("code", "user-1")])
+        assert callback.status == 403
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+
+
+def test_serve_real_rate_limit_says_so_on_stderr() -> None:
+    with serve("--rate-limit", "real", "--no-record") as (proc, port):
+        chat_id, first, _ = conversation(port)  # one assistant message counted
+        statuses = [_assistant_message(port, chat_id, first["id"]) for _ in range(20)]
+        assert statuses == [200] * 19 + [500]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+        assert proc.stderr is not None
+        errors = proc.stderr.read()
+    assert (
+        "rate limit: user oaproto-user asked for more than 20 assistant messages within 660 s"
+        in (errors)
+    )
+    assert errors.count("rate limit:") == 1
+
+
+def test_serve_debug_auth_is_one_option_away() -> None:
+    with serve("--token", "t", "--debug-auth", "--record", "5") as (proc, port):
+        pair = request(port, "GET", "/auth/callback/debug", params=[("code", "user-1")]).json()
+        access = [("authorization", f"Bearer {pair['access_token']['access_token']}")]
+        assert request(port, "GET", "/auth/check", headers=access).json() != "user-1"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--record", "0"),
+        ("--max-body-size", "x"),
+        ("--rate-limit", "fast"),
+        ("--header-timeout", "0"),
+    ],
+)
+def test_serve_rejects_bad_limits(option: str, value: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE, "serve", "--port", "0", option, value],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr

@@ -1,9 +1,12 @@
 """The aiohttp application: one catch-all route and a header hook.
 
-The dispatcher classifies each request (dialect and step), records it, picks
+The dispatcher classifies each request (dialect and step), reads its body
+within the size and time limits, records it, picks
 its faults (rules plus the ``x-oaproto-fault`` header), applies the ones that
 act before any handling (slow headers, injected status) and passes the rest
-to the dialect's handler.
+to the dialect's handler. A client that goes away gets one log line; an
+exception of the server's own is logged with its traceback and answered as
+the dialect answers an uncaught error.
 The header hook makes every response's header block look like the real
 servers' (§11): lower-case names, ``date`` and ``server`` first, body headers
 last, and no content type where Next.js would send none.
@@ -11,20 +14,33 @@ last, and no content type where Next.js would send none.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from aiohttp import web
 
 from . import _inference_routes, _web
 from ._faults import FAULT_HEADER, Fault, FaultKind, FaultSpecError, parse_header
+from ._limits import BodyTooLargeError, read_body
+from ._logs import server_logger
 from ._recording import RecordedRequest
-from ._replies import to_response, web_text
+from ._replies import (
+    inf_detail,
+    inf_text500,
+    to_response,
+    web_body_too_large,
+    web_empty,
+    web_internal_error,
+    web_text,
+)
 from ._state import ServerState
 from ._status_faults import inference_status_reply, web_status_reply
 
 __all__ = ["STATE_KEY", "make_app"]
 
 STATE_KEY = web.AppKey("oaproto_state", ServerState)
+
+_log = server_logger()
 
 _FIRST = ("date", "server")
 _LAST = ("content-length", "content-type", "transfer-encoding")
@@ -40,7 +56,53 @@ def _classify(request: web.Request) -> tuple[str, str]:
 async def _dispatch(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE_KEY]
     dialect, step = _classify(request)
-    body = await request.read()
+    try:
+        return await _answer(request, state, dialect, step)
+    except ConnectionError as exc:
+        # The client went away (mid-body, or before its answer): nothing to answer.
+        _log.info("client went away during %s %s: %s", request.method, step, exc)
+        return web.Response(status=400)  # never sent: the connection is gone
+    except Exception:
+        # A bug of this server, not a client mistake: keep the traceback.
+        _log.exception("failed answering %s %s (%s)", request.method, step, dialect)
+        if request.writer.output_size > 0:
+            raise  # the answer had started; aiohttp closes the connection
+        reply = web_internal_error() if dialect == "web" else inf_text500()
+        return to_response(reply)
+
+
+def _refusal(dialect: str, status: int) -> web.Response:
+    """413 or 408, answered without reading the rest of the body.
+
+    aiohttp then drains what is left for a moment (so the client can read
+    the answer) and keeps the connection only if the body ended meanwhile;
+    a 408 always closes it.
+    """
+    web_dialect = dialect == "web"
+    if status == 413:
+        reply = web_body_too_large() if web_dialect else inf_detail(413, "Request Entity Too Large")
+        return to_response(reply)
+    response = to_response(web_empty(408) if web_dialect else inf_detail(408, "Request Timeout"))
+    response.force_close()
+    return response
+
+
+async def _answer(
+    request: web.Request, state: ServerState, dialect: str, step: str
+) -> web.StreamResponse:
+    config = state.config
+    limit = config.body_limit if dialect == "web" else config.max_body_size
+    refused: int | None = None
+    body = b""
+    try:
+        async with asyncio.timeout(config.body_timeout):
+            body = await read_body(request, limit)
+    except BodyTooLargeError as exc:
+        _log.info("refused %s %s: body too large (%s)", request.method, step, exc)
+        refused = 413
+    except TimeoutError:
+        _log.info("refused %s %s: body too slow", request.method, step)
+        refused = 408
     record = RecordedRequest(
         method=request.method,
         path=request.path,
@@ -54,6 +116,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         time=time.time(),
     )
     state.recorder.add(record)
+    if refused is not None:
+        record.status = refused
+        return _refusal(dialect, refused)
     faults: list[Fault] = state.faults.take(step, dialect)
     header = request.headers.get(FAULT_HEADER)
     if header:
@@ -72,9 +137,9 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         status_reply = web_status_reply if dialect == "web" else inference_status_reply
         response = to_response(status_reply(step, int(status.value)))
     elif dialect == "web":
-        response = await _web.handle(request, state, faults)
+        response = await _web.handle(request, state, faults, body)
     else:
-        response = await _inference_routes.handle(request, state, faults)
+        response = await _inference_routes.handle(request, state, faults, body)
     record.status = response.status
     return response
 
@@ -100,9 +165,8 @@ async def _on_shutdown(app: web.Application) -> None:
 
 def make_app(state: ServerState) -> web.Application:
     """The application serving both dialects from ``state``."""
-    # Next.js enforces its own 1 MiB limit (as a 413 with its text); the
-    # inference server has none, so aiohttp's limit is lifted well above both.
-    app = web.Application(client_max_size=max(64 << 20, state.config.body_limit * 2))
+    # Bodies are read by read_body, within body_limit (web) or max_body_size.
+    app = web.Application(client_max_size=max(state.config.max_body_size, state.config.body_limit))
     app[STATE_KEY] = state
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     app.on_response_prepare.append(_shape_headers)

@@ -21,6 +21,7 @@ from oaproto.credentials import DEV_COOKIE_NAME, SECURE_COOKIE_NAME
 
 from ._config import DEFAULT_USER_ID, ServerConfig
 from ._replies import ReplyError, inf_detail, inf_text500
+from ._store import new_id
 
 __all__ = ["Auth", "parse_cookies", "session_token"]
 
@@ -70,6 +71,9 @@ class Auth:
         self._tokens: dict[str, str] = dict(config.users_by_token)
         self._access: dict[str, tuple[str, float]] = {}
         self._refresh: set[str] = set()
+        #: debug-login username -> its own user id (as the real server's
+        #: ``debug`` provider account gets a user row of its own).
+        self._debug_users: dict[str, str] = {}
 
     @property
     def open_mode(self) -> bool:
@@ -141,11 +145,17 @@ class Auth:
         raise ReplyError(inf_detail(401, "Invalid token"))
 
     def issue_debug_tokens(self, username: str) -> tuple[str, str]:
-        """A new (access, refresh) token pair for ``username`` (debug login)."""
+        """A new (access, refresh) token pair for the debug user ``username``.
+
+        The user id is random, made at the username's first login and kept
+        for later logins; a username is never mapped to a configured user,
+        so debug login cannot act as anyone who has a real credential.
+        """
         access = secrets.token_urlsafe(32)
         refresh = secrets.token_urlsafe(32)
         with self._lock:
-            self._access[access] = (username, time.time() + self._config.access_token_ttl)
+            user_id = self._debug_users.setdefault(username, new_id())
+            self._access[access] = (user_id, time.time() + self._config.access_token_ttl)
             self._refresh.add(refresh)
         return access, refresh
 

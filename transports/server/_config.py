@@ -49,7 +49,9 @@ class ServerConfig:
             every request maps to :data:`DEFAULT_USER_ID` whatever it sends.
         trusted_client_keys: API keys accepted in the inference server's
             ``TrustedClient`` header.
-        allow_debug_auth: serve ``/auth/login/debug`` and ``/auth/callback/debug``.
+        allow_debug_auth: let ``/auth/callback/debug`` issue tokens to anyone who
+            asks (off by default: it is a login without a credential). Debug
+            users get ids of their own, never a configured user's.
         access_token_ttl: seconds a debug-login access token stays valid
             (the real server's: 60 min).
         chat_enabled: ``False`` answers most web routes 404 (``ENABLE_CHAT`` off).
@@ -79,7 +81,18 @@ class ServerConfig:
         seed: seeds the random generator for work seeds (and so the lorem
             text); ``None`` draws fresh randomness.
         body_limit: the web API's body size limit (Next.js: 1 MiB).
-        record_requests: keep every request for introspection.
+        max_body_size: the largest body any other request may have (the real
+            inference server sets none); a larger one, declared or sent, is
+            refused with 413 before the rest is read.
+        header_timeout: seconds a connection may take to send a request's
+            head, counted from the connection's start or the end of its
+            previous response (so also the idle keep-alive limit).
+        body_timeout: seconds a request may take to send its whole body; then
+            the server answers 408 and closes the connection.
+        record_requests: keep requests for introspection (``server.requests``).
+        record_max_requests: how many requests the log keeps (oldest dropped).
+        record_max_body_bytes: how many body bytes the log keeps in all
+            (oldest requests dropped; the newest is always kept).
         shutdown_timeout: seconds to wait for handlers when stopping.
     """
 
@@ -87,7 +100,7 @@ class ServerConfig:
     port: int = 0
     tokens: Mapping[str, str] | Sequence[str] = ()
     trusted_client_keys: Sequence[str] = ()
-    allow_debug_auth: bool = True
+    allow_debug_auth: bool = False
     access_token_ttl: float = 3600.0
     chat_enabled: bool = True
     token_delay: float = 0.02
@@ -106,7 +119,12 @@ class ServerConfig:
     faults: Sequence[str | FaultRule] = ()
     seed: int | None = None
     body_limit: int = 1024 * 1024
+    max_body_size: int = 4 * 1024 * 1024
+    header_timeout: float = 30.0
+    body_timeout: float = 30.0
     record_requests: bool = True
+    record_max_requests: int = 10_000
+    record_max_body_bytes: int = 64 * 1024 * 1024
     shutdown_timeout: float = 5.0
 
     def __post_init__(self) -> None:
@@ -123,6 +141,12 @@ class ServerConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.ping_interval == 0 or self.pending_interval == 0:
             raise ValueError("ping_interval and pending_interval must be > 0")
+        if self.header_timeout <= 0 or self.body_timeout <= 0:
+            raise ValueError("header_timeout and body_timeout must be > 0")
+        if self.body_limit < 0 or self.max_body_size < 0:
+            raise ValueError("body_limit and max_body_size must be >= 0")
+        if self.record_max_requests < 1 or self.record_max_body_bytes < 0:
+            raise ValueError("record_max_requests must be >= 1, record_max_body_bytes >= 0")
 
     @property
     def users_by_token(self) -> Mapping[str, str]:

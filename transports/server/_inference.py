@@ -19,14 +19,16 @@ import binascii
 import email.message
 import functools
 import math
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
+from urllib.parse import quote
 
 from oaproto._sampling import PRESETS
 
 from ._faults import Fault, FaultKind
-from ._json import BodyJSONError, loads
+from ._json import BodyJSONError, BodyParseError, first_lone_surrogate, loads
 from ._queueing import MessageChannel, QueueFullError
 from ._replies import Reply, ReplyError, inf_detail, inf_empty, inf_json, inf_text500
 from ._schemas import (
@@ -147,7 +149,7 @@ def _body(call: Call) -> Any:
             },
         }
         raise ReplyError(inf_detail(422, [detail])) from None
-    except UnicodeDecodeError:
+    except BodyParseError:
         raise ReplyError(inf_detail(400, "There was an error parsing the body")) from None
     return _NO_BODY if value is None else value
 
@@ -160,8 +162,21 @@ def _body_values(model: Model, body: Any) -> dict[str, Any]:
         errors.append(missing_error(("body",)))
     else:
         result = validate(model, body, ("body",), errors)
+    where = first_lone_surrogate(result, ("body",)) if not errors else None
+    if where is not None:
+        # The real server would fail storing or answering such a string (a
+        # 500, with the chat then unreadable); refusing it stores nothing.
+        errors.append(_lone_surrogate_error(where))
     _raise_422(errors)
     return result if isinstance(result, dict) else {}
+
+
+def _lone_surrogate_error(loc: tuple[str | int, ...]) -> dict[str, Any]:
+    return {
+        "loc": list(loc),
+        "msg": "string contains a lone surrogate",
+        "type": "value_error.str.surrogate",
+    }
 
 
 def _raise_422(errors: ErrorList) -> None:
@@ -577,6 +592,16 @@ async def op_plugin_file(call: Call, name: str) -> Reply:
 # -- auth ------------------------------------------------------------------------------
 
 
+_NOT_HEADER_SAFE = re.compile(r"[^\x20-\x7e]")
+
+
+def _header_safe(text: str) -> str:
+    # The real route puts the query into the header as it is; a control or
+    # non-ASCII character there makes the real server fail. Percent-encoding
+    # them keeps every value the real one could send, and the rest valid.
+    return _NOT_HEADER_SAFE.sub(lambda m: quote(m.group(), safe="", errors="surrogatepass"), text)
+
+
 @_replying
 async def _auth_route(call: Call, name: str) -> Reply:
     state = call.state
@@ -593,7 +618,7 @@ async def _auth_route(call: Call, name: str) -> Reply:
         state_param = _query(call, "state", STR, "{}", errors)
         _raise_422(errors)
         location = f"{state.base_url}/auth/callback/debug?code={username}&state={state_param}"
-        return inf_detail(302, "Found", (("location", location),))
+        return inf_detail(302, "Found", (("location", _header_safe(location)),))
     if name == "callback":
         code = _required_query(call, "code", errors)
         _raise_422(errors)

@@ -103,9 +103,9 @@ def no_route(path_known: bool) -> Reply:
 
 
 async def handle(
-    request: web.Request, state: ServerState, faults: list[Fault]
+    request: web.Request, state: ServerState, faults: list[Fault], body: bytes
 ) -> web.StreamResponse:
-    """Answer one inference-dialect HTTP request."""
+    """Answer one inference-dialect HTTP request whose body is ``body``."""
     if is_preflight(request):
         return cors_preflight(request)
     _step, handler, params, path_known = match_route(request.method, request.path)
@@ -116,7 +116,7 @@ async def handle(
         authorization=request.headers.get("authorization"),
         trusted_client=request.headers.get("trustedclient"),
         query=list(request.query.items()),
-        body=await request.read(),
+        body=body,
         content_type=request.headers.get("content-type"),
         faults=faults,
     )

@@ -17,11 +17,24 @@ import json
 import math
 import re
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from oaproto._config import encode_json
 
-__all__ = ["UNDEFINED", "BodyJSONError", "inference_json", "js_json", "loads", "sse_json"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "UNDEFINED",
+    "BodyJSONError",
+    "BodyParseError",
+    "first_lone_surrogate",
+    "inference_json",
+    "js_double",
+    "js_json",
+    "loads",
+    "sse_json",
+    "too_deep",
+]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]*")
@@ -40,6 +53,13 @@ class _Undefined(enum.Enum):
 UNDEFINED = _Undefined.UNDEFINED
 
 
+#: Request JSON nested deeper than this is refused. The real servers' parsers
+#: give up somewhere near a thousand levels (CPython's recursion limit); a
+#: fixed, lower bound keeps every later step (validation, re-encoding) far
+#: from the stack's end whatever the handler's own depth.
+MAX_JSON_DEPTH = 500
+
+
 class BodyJSONError(ValueError):
     """Raised by :func:`loads` for what FastAPI reports as a ``jsondecode`` 422."""
 
@@ -48,28 +68,113 @@ class BodyJSONError(ValueError):
         self.error = error
 
 
+class BodyParseError(ValueError):
+    """Raised by :func:`loads` where FastAPI answers 400 "There was an error parsing the body".
+
+    That is its answer to anything but a decode error while reading the body:
+    bytes that are not Unicode, nesting its parser cannot follow, an integer
+    with more digits than Python converts.
+    """
+
+
+class _RefusedValueError(ValueError):
+    pass
+
+
 def _reject_constant(name: str) -> Any:
     # Python accepts NaN/Infinity; no client sends them and echoing them back
     # would produce invalid JSON, so treat them as a decode error.
-    raise ValueError(f"invalid constant {name}")
+    raise _RefusedValueError(f"invalid constant {name}")
+
+
+class _NumberOutOfRangeError(_RefusedValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__(f"number out of range {literal}")
+        self.literal = literal
+
+
+def _finite_float(text: str) -> float:
+    # 1e309 overflows to inf, which no JSON answer can carry: refused as NaN is.
+    value = float(text)
+    if math.isinf(value):
+        raise _NumberOutOfRangeError(text)
+    return value
+
+
+# A string to its closing quote, or to the end of an unterminated text: every
+# attempt that starts succeeds, so the scan stays linear whatever the input.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_NESTING_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether JSON ``text`` nests arrays and objects more than ``limit`` levels.
+
+    Checked on the text, before parsing, at C speed: brackets inside strings
+    are dropped, then the deepest running count of the rest is the depth.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the common case: too few brackets to be that deep
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_NESTING_STEP.__getitem__, brackets)), default=0) > limit
 
 
 def loads(data: bytes | str) -> Any:
     """Parse request JSON as Starlette does (bytes: UTF-8/16/32 detected).
 
     Raises:
-        BodyJSONError: the text is not JSON.
-        UnicodeDecodeError: the bytes are not valid Unicode.
+        BodyJSONError: the text is not JSON, or holds NaN, Infinity or a
+            number beyond a double's range.
+        BodyParseError: the bytes are not Unicode, the nesting is deeper than
+            :data:`MAX_JSON_DEPTH`, or an integer has too many digits.
     """
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        # What json.loads does with bytes, done here to check the text first.
+        text = (
+            data.decode(json.detect_encoding(data), "surrogatepass")
+            if isinstance(data, bytes)
+            else data
+        )
+    except UnicodeDecodeError as exc:
+        raise BodyParseError(str(exc)) from exc
+    if too_deep(text):
+        raise BodyParseError("nested too deeply")
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise BodyJSONError(exc) from exc
-    except ValueError as exc:
-        if isinstance(exc, UnicodeDecodeError):
-            raise
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-        raise BodyJSONError(json.JSONDecodeError(str(exc), text, 0)) from exc
+    except _RefusedValueError as exc:
+        # The first occurrence of the number's text is where the parser met it
+        # (or close enough: the same digits could sit in an earlier string).
+        literal = exc.literal if isinstance(exc, _NumberOutOfRangeError) else ""
+        position = max(text.find(literal), 0) if literal else 0
+        raise BodyJSONError(json.JSONDecodeError(str(exc), text, position)) from exc
+    except (ValueError, RecursionError) as exc:
+        raise BodyParseError(str(exc)) from exc
+
+
+def first_lone_surrogate(value: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The location of the first string (or key) in ``value`` with a lone surrogate, if any.
+
+    Python's JSON parser lets ``"\\ud800"`` through, but such a string cannot
+    be encoded as UTF-8, so storing it would break every later answer that
+    shows it.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, loc)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return where
+        elif isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                if _LONE_SURROGATE.search(key):
+                    return (*where, key)
+                stack.append((child, (*where, key)))
+        elif isinstance(item, list):
+            stack.extend((child, (*where, i)) for i, child in reversed(list(enumerate(item))))
+    return None
 
 
 def inference_json(obj: Any) -> bytes:
@@ -86,6 +191,14 @@ def inference_json(obj: Any) -> bytes:
 def sse_json(obj: Any) -> str:
     """pydantic v1 ``.json()``: one line, ``", "``/``": "`` separators, ASCII only."""
     return json.dumps(obj)
+
+
+def js_double(value: int | float) -> float:
+    """A JSON number as JavaScript holds it: integers beyond a double's range are ±Infinity."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _js_number(value: float) -> str:
@@ -135,7 +248,7 @@ def _js_encode(obj: Any, out: list[str]) -> None:
     elif obj is None or obj is True or obj is False:
         out.append("null" if obj is None else ("true" if obj else "false"))
     elif isinstance(obj, int):
-        out.append(str(obj) if abs(obj) <= _MAX_SAFE else _js_number(float(obj)))
+        out.append(str(obj) if abs(obj) <= _MAX_SAFE else _js_number(js_double(obj)))
     elif isinstance(obj, float):
         out.append(_js_number(obj))
     elif isinstance(obj, str):

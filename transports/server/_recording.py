@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -87,17 +88,32 @@ class RecordedRequest:
 
 
 class Recorder:
-    """The request log (thread-safe appends and snapshots)."""
+    """The request log, bounded (thread-safe appends and snapshots).
 
-    def __init__(self, enabled: bool) -> None:
+    It keeps at most ``max_requests`` requests and ``max_body_bytes`` of
+    their bodies, dropping the oldest first, so a long-running server's
+    memory does not grow with its traffic. The newest request is always
+    kept, whatever its size (bodies are capped by the server's body limits).
+    """
+
+    def __init__(self, enabled: bool, max_requests: int, max_body_bytes: int) -> None:
         self.enabled = enabled
+        self._max_requests = max_requests
+        self._max_body_bytes = max_body_bytes
         self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
+        self._requests: deque[RecordedRequest] = deque()
+        self._body_bytes = 0
 
     def add(self, request: RecordedRequest) -> None:
-        if self.enabled:
-            with self._lock:
-                self._requests.append(request)
+        if not self.enabled:
+            return
+        with self._lock:
+            self._requests.append(request)
+            self._body_bytes += len(request.body)
+            while len(self._requests) > 1 and (
+                len(self._requests) > self._max_requests or self._body_bytes > self._max_body_bytes
+            ):
+                self._body_bytes -= len(self._requests.popleft().body)
 
     def snapshot(self) -> list[RecordedRequest]:
         with self._lock:
@@ -106,3 +122,4 @@ class Recorder:
     def clear(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._body_bytes = 0

@@ -26,6 +26,7 @@ __all__ = [
     "inf_text500",
     "to_response",
     "SOMETHING_WENT_WRONG",
+    "web_body_too_large",
     "web_empty",
     "web_internal_error",
     "web_json",
@@ -106,7 +107,13 @@ def web_empty(status: int) -> Reply:
 
 def web_text(status: int, text: str, *, reason: str | None = None) -> Reply:
     """``res.send(text)`` or Next's ``sendError``: a text body with no content type."""
-    return Reply(status, text.encode("utf-8"), None, reason=reason)
+    # "replace": a text may quote a header, which aiohttp decoded with surrogateescape.
+    return Reply(status, text.encode("utf-8", "replace"), None, reason=reason)
+
+
+def web_body_too_large() -> Reply:
+    """Next.js' body parser over its limit: 413 with its text as body and reason."""
+    return web_text(413, "Body exceeded 1mb limit", reason="Body exceeded 1mb limit")
 
 
 def web_internal_error() -> Reply:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import dataclasses
-import logging
 import threading
 from collections.abc import Callable
 from types import TracebackType
@@ -16,6 +15,7 @@ from aiohttp import web
 from ._app import make_app
 from ._config import ServerConfig
 from ._faults import FaultRegistry
+from ._logs import protocol_logger, server_logger
 from ._recording import RecordedRequest
 from ._state import ServerState
 from ._worker import WorkerPool
@@ -28,7 +28,7 @@ __all__ = [
     "run_in_thread",
 ]
 
-_log = logging.getLogger("oaproto.server")
+_log = server_logger()
 _T = TypeVar("_T")
 
 #: Logged (or printed by ``oaproto serve``) when no tokens are configured.
@@ -126,6 +126,14 @@ class ReferenceServer:
             access_log=None,
             handle_signals=False,
             shutdown_timeout=config.shutdown_timeout,
+            # aiohttp closes a connection whose next request has not arrived
+            # this long after it opened or after its last answer, half a
+            # request head included: the header read timeout.
+            keepalive_timeout=config.header_timeout,
+            # After an early 413 or 408, unread body bytes are drained this long
+            # at most (so the client can read the answer), then the connection closes.
+            lingering_time=min(2.0, config.header_timeout),
+            logger=protocol_logger(),
         )
         await runner.setup()
         try:
@@ -210,6 +218,12 @@ class ThreadedServer:
             try:
                 loop.run_forever()
             finally:
+                # aiohttp can leave a task behind when a client leaves while
+                # its connection drains an unread body; end it, as asyncio.run does.
+                leftovers = asyncio.all_tasks(loop)
+                for task in leftovers:
+                    task.cancel()
+                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
                 loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()
 

@@ -15,11 +15,14 @@ from ._auth import Auth
 from ._backends import Backend, EchoBackend, LoremBackend
 from ._config import ServerConfig
 from ._faults import Fault, FaultRegistry, FaultRule
+from ._logs import server_logger
 from ._queueing import MessageChannel, WorkQueue
 from ._recording import Recorder
 from ._store import Store
 
 __all__ = ["ECHO_MODEL_NAME", "ServerState"]
+
+_log = server_logger()
 
 #: An extra model config served by the echo backend, listed after the reference ones.
 ECHO_MODEL_NAME = "_echo"
@@ -49,7 +52,9 @@ class ServerState:
         self.store = Store()
         self.auth = Auth(config)
         self.faults = FaultRegistry(_rules(config))
-        self.recorder = Recorder(config.record_requests)
+        self.recorder = Recorder(
+            config.record_requests, config.record_max_requests, config.record_max_body_bytes
+        )
         self.work_queue = WorkQueue(config.work_queue_max_size)
         self.channels: dict[str, MessageChannel] = {}
         #: Faults a worker applies to a message (from its assistant_message request).
@@ -86,10 +91,19 @@ class ServerState:
             count, window_end = self._rate_windows.get(user_id, (0, 0.0))
             if now >= window_end:
                 count, window_end = 0, now + seconds
-            if count >= times:
-                return True
+            # Refused requests count past the limit only to say so once per window.
             self._rate_windows[user_id] = (count + 1, window_end)
-            return False
+        if count == times:
+            _log.warning(
+                "rate limit: user %s asked for more than %d assistant messages within %g s; "
+                "answering 500 until %.0f s from now, as the real server does "
+                "(oaproto serve --rate-limit off turns the limit off)",
+                user_id,
+                times,
+                seconds,
+                window_end - now,
+            )
+        return count >= times
 
     async def sleep_or_close(self, seconds: float) -> bool:
         """Sleep; return ``True`` early if the server starts closing."""

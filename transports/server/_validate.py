@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -153,13 +154,26 @@ class IntT:
 @dataclass(frozen=True, slots=True)
 class _Float:
     def check(self, value: Any, loc: Loc, errors: ErrorList) -> Any:
-        if isinstance(value, float):
-            return value
         try:
-            return float(value)
-        except (TypeError, ValueError):
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            # pydantic lets OverflowError (an int beyond a double) escape as a
+            # 500; it is the client's mistake, so it gets the float error.
             errors.append(_error(loc, "value is not a valid float", "type_error.float"))
             return _INVALID
+        if not math.isfinite(number):
+            # "inf"/"nan" strings: the real server would store and echo
+            # Infinity, which is not JSON. pydantic's own error for them
+            # (``allow_inf_nan=False``).
+            errors.append(
+                _error(
+                    loc,
+                    "ensure this value is a finite number",
+                    "value_error.number.not_finite_number",
+                )
+            )
+            return _INVALID
+        return number
 
 
 @dataclass(frozen=True, slots=True)
