@@ -79,7 +79,7 @@ _names = st.text(
 ).filter(lambda name: name not in _FIELDS)
 # Values that probe nothing but the rule at hand: no spaces, colons or
 # characters other parsers split on.
-_plain = st.text(alphabet="abcxyz0189{}\"'", max_size=6)
+_plain = st.text(alphabet="abcxyz0189{}\"'", min_size=1, max_size=6)
 
 _multi_values = {
     plain: st.lists(values | st.just(""), min_size=2, max_size=4)
