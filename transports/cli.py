@@ -15,9 +15,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     from ._cli_chat import add_chat_command
     from ._cli_serve import add_serve_command
+    from ._cli_sse_check import add_sse_check_command
 
     add_serve_command(commands)
     add_chat_command(commands)
+    add_sse_check_command(commands)
     return parser
 
 

@@ -276,9 +276,9 @@ def check_sse_parser(
     """
     if examples < 0:
         raise ValueError(f"examples must be >= 0, got {examples}")
-    known = {rule.name for rule in RULES}
-    if rules is not None and not set(rules) <= known:
-        raise ValueError(f"unknown rules: {sorted(set(rules) - known)}")
+    known = [rule.name for rule in RULES]
+    if rules is not None and not set(rules) <= set(known):
+        raise ValueError(f"unknown rules {sorted(set(rules) - set(known))}; known: {known}")
     runner = _Runner(parse, retry)
     chosen = [rule for rule in RULES if rules is None or rule.name in rules]
     found: dict[str, Counterexample | None] = {}
