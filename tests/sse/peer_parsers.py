@@ -14,7 +14,7 @@ from httpx_sse import EventSource
 from openai._streaming import SSEDecoder as OpenAIDecoder
 from sseclient import SSEClient
 
-from oaproto import SSEDecoder
+from oaproto import ServerSentEvent, SSEDecoder
 
 
 def httpx_sse_parse(chunks: list[bytes]) -> list[object]:
@@ -36,10 +36,10 @@ def openai_parse(chunks: list[bytes]) -> list[object]:
     return list(OpenAIDecoder().iter_bytes(reads))
 
 
-def oaproto_parse(chunks: list[bytes]) -> list[object]:
+def oaproto_parse(chunks: list[bytes]) -> list[ServerSentEvent]:
     """oaproto's own ``SSEDecoder``: every read fed, then ``close()``."""
     decoder = SSEDecoder()
-    events: list[object] = []
+    events: list[ServerSentEvent] = []
     for chunk in chunks:
         events += decoder.feed(chunk)
     return events + decoder.close()
