@@ -43,3 +43,8 @@ def oaproto_parse(chunks: list[bytes]) -> list[ServerSentEvent]:
     for chunk in chunks:
         events += decoder.feed(chunk)
     return events + decoder.close()
+
+
+def not_events(chunks: list[bytes]) -> list[object]:
+    """Returns what no event can be read from: for the kit's usage errors."""
+    return [len(chunk) for chunk in chunks]
