@@ -36,12 +36,7 @@ def test_failures_print_the_rule_table_and_exit_1() -> None:
     assert lines[0].endswith(
         "1 pass, 1 fail, 0 not checked (vector corpus, then 0 generated examples per rule, seed 0)"
     )
-    assert lines[4].split() == [
-        "bom",
-        "FAIL",
-        *"one leading UTF-8 BOM is dropped,".split(),
-        *"also when its bytes arrive in several reads".split(),
-    ]
+    assert lines[4].startswith("bom       FAIL         one leading UTF-8 BOM is dropped")
     assert lines[5].split()[:2] == ["comments", "pass"]
     assert "  case:     vector bom/whole" in lines
 
