@@ -11,6 +11,7 @@ conformance kit compute every expected event with it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .._sse import ServerSentEvent
@@ -18,6 +19,7 @@ from .._sse import ServerSentEvent
 __all__ = ["SpecOutcome", "interpret_stream", "spec_events", "utf8_decode"]
 
 _REPLACEMENT = "\ufffd"
+_LINE_END = re.compile("\r\n|\r|\n")
 # Python's int() refuses longer digit strings by default; the oracle, like
 # SSEDecoder, ignores a retry value with more significant digits than this.
 MAX_RETRY_DIGITS = 4300
@@ -48,6 +50,8 @@ def utf8_decode(body: bytes) -> str:
     the end of the body becomes one U+FFFD too.
     """
     queue = body[3:] if body[:3] == b"\xef\xbb\xbf" else body
+    if queue.isascii():
+        return queue.decode("ascii")  # one byte, one code point: nothing to decide
     out: list[str] = []
     needed = seen = code_point = 0
     lower, upper = 0x80, 0xBF
@@ -95,20 +99,9 @@ def _lines(text: str) -> list[str]:
 
     Text after the last line end is not a line (the end of the file discards it).
     """
-    lines: list[str] = []
-    start = i = 0
-    while i < len(text):
-        if text[i] == "\r":
-            lines.append(text[start:i])
-            i += 2 if text[i + 1 : i + 2] == "\n" else 1
-            start = i
-        elif text[i] == "\n":
-            lines.append(text[start:i])
-            i += 1
-            start = i
-        else:
-            i += 1
-    return lines
+    # The alternation tries CRLF first, so a CR is a line end of its own only
+    # when no LF follows it.
+    return _LINE_END.split(text)[:-1]
 
 
 def _is_ascii_digits(value: str) -> bool:

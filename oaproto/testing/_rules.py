@@ -167,6 +167,12 @@ VECTORS: tuple[Vector, ...] = (
         _Event(data="a", id="1"),
         _Event(data="b"),
     ),
+    _v(
+        "field-no-colon",
+        "retry",
+        (b"retry: 5\nretry\ndata: a\n\n",),
+        _Event(data="a", retry=5),
+    ),
     _v("field-space", "none", (b"data:a\n\n",), _Event(data="a")),
     _v("field-space", "two", (b"data:  a\n\n",), _Event(data=" a")),
     _v("field-space", "tab", (b"data:\ta\n\n",), _Event(data="\ta")),
