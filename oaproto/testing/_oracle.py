@@ -132,8 +132,8 @@ def interpret_stream(body: bytes) -> SpecOutcome:
                 event_type_buffer = ""
                 block_retry = None
                 continue
-            if data_buffer.endswith("\n"):
-                data_buffer = data_buffer[:-1]
+            # "If the data buffer's last character is a LF, remove it" (it always is).
+            data_buffer = data_buffer.removesuffix("\n")
             event_type = event_type_buffer if event_type_buffer != "" else "message"
             events.append(ServerSentEvent(event_type, data_buffer, last_event_id, block_retry))
             data_buffer = event_type_buffer = ""
