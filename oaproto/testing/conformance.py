@@ -36,6 +36,7 @@ __all__ = [
     "ConformanceReport",
     "Counterexample",
     "EventFields",
+    "ParseFunction",
     "RuleResult",
     "assert_sse_conformant",
     "check_sse_parser",
@@ -43,7 +44,8 @@ __all__ = [
 
 #: ``(event, data, id, retry)`` as read from an event; ``retry`` is ``None`` when it carries none.
 EventFields = tuple[object, object, object, object]
-Parse = Callable[[list[bytes]], Iterable[object]]
+#: The adapter the kit calls: all reads of one body in, all its events out.
+ParseFunction = Callable[[list[bytes]], Iterable[object]]
 Status = Literal["pass", "fail", "not checked"]
 
 #: The last row: all rules at once, in random combinations (run when every rule passes).
@@ -192,7 +194,7 @@ def _fields(event: ServerSentEvent) -> EventFields:
 class _Runner:
     """Runs the parser on one case and compares, remembering whether it reports retry."""
 
-    def __init__(self, parse: Parse, retry: bool | None) -> None:
+    def __init__(self, parse: ParseFunction, retry: bool | None) -> None:
         self.parse = parse
         self.retry = retry
         self.saw_retry = False
@@ -244,7 +246,7 @@ class _Runner:
 
 
 def check_sse_parser(
-    parse: Parse,
+    parse: ParseFunction,
     *,
     examples: int = 100,
     seed: int = 0,
@@ -314,7 +316,11 @@ def check_sse_parser(
 
 
 def assert_sse_conformant(
-    parse: Parse, *, known_failures: Collection[str] = (), examples: int = 100, seed: int = 0
+    parse: ParseFunction,
+    *,
+    known_failures: Collection[str] = (),
+    examples: int = 100,
+    seed: int = 0,
 ) -> ConformanceReport:
     """Fail a test unless exactly the ``known_failures`` rules fail (none by default).
 

@@ -548,11 +548,11 @@ def sse_streams(
 
 
 def _rule_streams(rule: str) -> st.SearchStrategy[tuple[bytes, list[ServerSentEvent]]]:
-    """Streams that probe one rule and nothing else: plain values, LF, no BOM, no tail.
+    """Streams that probe one rule among plain events: short values, LF, no BOM, no tail.
 
     Only the rule at hand varies what the others hold still (line ends for the
-    line-end rules, a BOM for the BOM rules, a cut-off tail for ``unterminated``),
-    so a parser that breaks one rule fails here and nowhere else.
+    line-end rules, a BOM for ``bom``, a cut-off tail for ``unterminated``, ids
+    only for the rules about ids), so that most bugs fail under their own rule.
     """
     ends = _LINE_ENDS if rule in ("line-ends", "crlf-split") else ("\n",)
     bom = rule == "bom"  # bom-once probes BOMs after the start (and at read starts)

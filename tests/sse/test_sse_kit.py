@@ -15,11 +15,11 @@ from peer_parsers import httpx_sse_parse, oaproto_parse, openai_parse, sseclient
 
 import oaproto.testing
 from oaproto.testing import RULES, assert_sse_conformant, check_sse_parser
-from oaproto.testing.conformance import MIXED_RULE, ConformanceReport, Parse
+from oaproto.testing.conformance import MIXED_RULE, ConformanceReport, ParseFunction
 
 # The rules each peer breaks (installed versions: httpx-sse 0.4, sseclient-py 1.9, the
 # openai SDK's decoder). A peer that fixes one makes its test fail: update the set.
-PEER_FAILURES: dict[str, tuple[Parse, set[str]]] = {
+PEER_FAILURES: dict[str, tuple[ParseFunction, set[str]]] = {
     "httpx-sse": (
         httpx_sse_parse,
         {
@@ -160,7 +160,7 @@ def string_retry_parse(chunks: list[bytes]) -> Iterable[object]:
 
 
 @pytest.mark.parametrize("parse", [tuple_parse, mapping_parse, attrs_parse, string_retry_parse])
-def test_event_shapes(parse: Parse) -> None:
+def test_event_shapes(parse: ParseFunction) -> None:
     report = check_sse_parser(parse, examples=5)
     assert report.passed, str(report)
     retry_rules = {result.status for result in report.results if result.rule.needs_retry}
