@@ -195,6 +195,7 @@ VECTORS: tuple[Vector, ...] = (
         ("d\u0430ta: x\n\uff44\uff41\uff54\uff41: y\ndata\x00: z\ndata: a\n\n".encode(),),
         _Event(data="a"),
     ),
+    _v("field-names", "blanks", (b"data: a\n \n\t\ndata: b\n\n",), _Event(data="a\nb")),
     _v("field-names", "unknown", (b"foo: x\ndatas: y\ndat: z\ndata: a\n\n",), _Event(data="a")),
     _v("data-join", "three", (b"data: a\ndata:\ndata: c\n\n",), _Event(data="a\n\nc")),
     _v("data-join", "value-lf", (b"data:\ndata\n\n",), _Event(data="\n")),

@@ -212,8 +212,10 @@ def _utf8_invalid(draw: st.DrawFn, style: _Style) -> _Lines:
 def _comments(draw: st.DrawFn, style: _Style) -> _Lines:
     lines = _data_block(draw, style, 3)
     for _ in range(draw(st.integers(1, 3))):
-        text = _pick(draw, ["", " ping", "data: x", ":", " event: e", "id: 9"])
-        lines.insert(draw(st.integers(0, len(lines))), (":" + text).encode())
+        text = _pick(draw, [":", ": ping", ":data: x", "::", ": event: e", " ", "\t"])
+        # A line of blanks is no comment, but changes nothing either (a field
+        # with an unknown name); some parsers read it as a blank line.
+        lines.insert(draw(st.integers(0, len(lines))), text.encode())
     return lines + _blank(draw, style)
 
 
@@ -258,11 +260,11 @@ def _field_value_colon(draw: st.DrawFn, style: _Style) -> _Lines:
 # Field names that are not "data", "event", "id" or "retry", by kind.
 _LOOK_ALIKES = (
     ("Data", "DATA", "dATA", "Event", "EVENT", "Id", "ID", "iD", "Retry", "RETRY"),
+    (" ", "  ", "\t", "\x0b", "\u3000"),  # a line of these alone is not a blank line
     ("data ", " data", "data\t", "event ", " id", "id ", "retry ", " retry", "\ufeffid"),
     ("d\u0430ta", "\uff44\uff41\uff54\uff41", "\u0456d", "\u0435vent", "r\u0435try"),
     ("data\x00", "dat", "datas", "ids", "event_", "retry2", "data\u0301", ""),
 )
-_look_alike_names = st.sampled_from([name for kind in _LOOK_ALIKES for name in kind]) | _names
 
 
 def _look_alike(draw: st.DrawFn) -> str:
@@ -272,11 +274,15 @@ def _look_alike(draw: st.DrawFn) -> str:
 
 
 def _field_names(draw: st.DrawFn, style: _Style) -> _Lines:
-    lines = [
-        f"{_look_alike(draw)}:{_pick(draw, ['', ' '])}{_pick(draw, ['x', '5'])}".encode()
-        for _ in range(draw(st.integers(2, 4)))
-    ]
+    lines = []
+    for _ in range(draw(st.integers(2, 4))):
+        name = _look_alike(draw)
+        value = _pick(draw, ["", "x", "5", " x"])
+        # A bare name is a field too (never an empty one: that is a blank line).
+        lines.append(f"{name}:{value}".encode() if value or not name else name.encode())
     lines.insert(draw(st.integers(0, len(lines))), _field(draw, "data", draw(style.values)))
+    # Data after the look-alikes too: a look-alike read as a blank line splits the block.
+    lines.append(_field(draw, "data", draw(style.values)))
     return [*lines, b""]
 
 
@@ -457,6 +463,9 @@ def _streams(
     probes: tuple[_Probe, ...],
     required: _Probe | None = None,
 ) -> tuple[bytes, list[ServerSentEvent]]:
+    # Drawn first: decisions drawn early vary most from example to example.
+    use_bom = draw(st.booleans()) if style.bom is None else style.bom
+    boms = _pick(draw, [1, 2]) if use_bom else 0
     if required is None:
         # Each probe with probability one half (one bit each, drawn as one
         # byte string), starting at a random one: every rule shows up in about
@@ -477,10 +486,9 @@ def _streams(
     body = b"".join(line + _pick(draw, style.ends).encode() for line in lines)
     if isinstance(tail, bytes):
         body += tail
-    use_bom = draw(st.booleans()) if style.bom is None else style.bom
-    if use_bom:
+    if boms:
         # Sometimes two: the second is part of the first line.
-        body = _BOM * _pick(draw, [1, 2]) + body
+        body = _BOM * boms + body
     elif body.startswith(_BOM):
         # A probe's BOM would become the leading one: put a comment first.
         body = b":" + style.ends[0].encode() + body
@@ -584,26 +592,32 @@ def sse_events(*, max_size: int = 8) -> st.SearchStrategy[list[ServerSentEvent]]
     return st.lists(event, max_size=max_size)
 
 
-# The most cut points chunkings() considers one by one; longer bodies get an
-# even sample of them.
+# The most targeted cut points chunkings() decides one by one; longer bodies
+# get an even sample of them.
 _MAX_TARGETED_CUTS = 64
 
 
-def _targeted_cuts(data: bytes) -> list[int]:
-    """Offsets where a cut breaks naive parsers: after a CR, inside a character or a BOM."""
-    points = {1, 2}
+def _targeted_cuts(data: bytes) -> tuple[list[int], list[int]]:
+    """Offsets where a cut breaks naive parsers: (between lines, inside a character).
+
+    Between lines: after each CR (inside a CRLF, or after a lone CR) and
+    before each BOM. Inside: before each UTF-8 continuation byte, which
+    includes the inside of every BOM. Both: inside a leading BOM.
+    """
+    between, inside = {1, 2}, {1, 2}  # inside a leading BOM: both
     for i, byte in enumerate(data):
         if byte == 0x0D:
-            points.add(i + 1)
+            between.add(i + 1)
         elif 0x80 <= byte <= 0xBF:
-            points.add(i)  # before a continuation byte
+            inside.add(i)
     start = data.find(_BOM)
     while start >= 0:
-        points.add(start)
+        between.add(start)
         start = data.find(_BOM, start + 1)
-    inside = sorted(p for p in points if 0 < p < len(data))
-    step = -(-len(inside) // _MAX_TARGETED_CUTS)  # ceiling division
-    return inside[::step] if step > 1 else inside
+    return (
+        sorted(p for p in between if 0 < p < len(data)),
+        sorted(p for p in inside if 0 < p < len(data)),
+    )
 
 
 def chunkings(
@@ -611,10 +625,11 @@ def chunkings(
 ) -> st.SearchStrategy[list[bytes]]:
     """Ways of cutting ``data`` into consecutive chunks, as reads off a socket would.
 
-    Besides random cuts, each offset where a cut breaks naive parsers (between
-    CR and LF, after a lone CR, inside a multi-byte character or a BOM) is cut
-    with probability one half. The chunks always join back to ``data``.
-    Shrinking tends towards a single chunk.
+    Besides random cuts, the offsets where a cut breaks naive parsers are cut
+    in three draws out of four: all those between lines (between CR and LF,
+    after a lone CR, before a BOM), or all those inside characters (inside a
+    multi-byte character or a BOM), or a random selection of both. The chunks
+    always join back to ``data``. Shrinking tends towards a single chunk.
 
     Args:
         data: the bytes to cut.
@@ -625,13 +640,22 @@ def chunkings(
         A strategy for lists of byte strings whose concatenation is ``data``.
     """
     limit = len(data) if max_chunks is None else min(len(data), max(0, max_chunks - 1))
-    targeted = _targeted_cuts(data) if limit else []
-    # One bit per targeted cut, drawn as one byte string (one choice, not one per cut).
-    picks = st.binary(min_size=(len(targeted) + 7) // 8, max_size=(len(targeted) + 7) // 8)
+    between, inside = _targeted_cuts(data) if limit else ([], [])
+    targeted = sorted(between + inside)
+    sample = targeted[:: -(-len(targeted) // _MAX_TARGETED_CUTS) or 1]
+    # Which targeted offsets are cut: none (the simplest, for shrinking), all
+    # those between lines (a BOM at a read's start, a CRLF cut in two), all
+    # those inside characters, or each of them by one bit of a byte string.
+    groups: dict[str, list[int]] = {"none": [], "between": between, "inside": inside}
+    modes = st.sampled_from(("none", "between", "inside", "bits"))
+    picks = st.binary(min_size=(len(sample) + 7) // 8, max_size=(len(sample) + 7) // 8)
     random_cuts = st.lists(st.integers(0, len(data)), max_size=limit)
 
-    def cut(points: list[int], bits: bytes) -> list[bytes]:
-        extra = [p for i, p in enumerate(targeted) if bits[i >> 3] >> (i & 7) & 1]
+    def cut(mode: str, bits: bytes, points: list[int]) -> list[bytes]:
+        if mode == "bits":
+            extra = [p for i, p in enumerate(sample) if bits[i >> 3] >> (i & 7) & 1]
+        else:
+            extra = groups[mode]
         if allow_empty:
             points = sorted(points + extra)
         else:
@@ -641,7 +665,7 @@ def chunkings(
         chunks = [data[a:b] for a, b in pairwise(bounds)]
         return chunks if allow_empty else [chunk for chunk in chunks if chunk]
 
-    return st.builds(cut, random_cuts, picks)
+    return st.builds(cut, modes, picks, random_cuts)
 
 
 # Byte sequences that break naive parsers.

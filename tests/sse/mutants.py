@@ -31,11 +31,14 @@ MUTATIONS: dict[str, str] = {
     "retry-float": "retry-invalid",  # float(): decimal points and exponents
     "retry-empty-is-zero": "retry-invalid",
     "retry-persisted": "retry-per-block",  # every event carries the stream's retry
+    "retry-never": "retry-valid",  # retry fields are not read at all
     "no-bom-strip": "bom",
+    "bom-split-kept": "bom",  # stripped only when the first read holds all three bytes
     "bom-every-chunk": "bom-once",
     "bom-all-leading": "bom-once",
     "cr-not-line-end": "line-ends",
     "final-cr-pending": "line-ends",  # a CR waits for a LF that never comes
+    "lf-cr-pair": "line-ends",  # LF CR read as one line end
     "crlf-split-broken": "crlf-split",  # a LF after a read's final CR is one more line end
     "lf-skip-any": "crlf-split",  # after a read's final CR, the next read loses its first char
     "unicode-line-breaks": "not-line-ends",
@@ -44,9 +47,11 @@ MUTATIONS: dict[str, str] = {
     "utf8-per-chunk": "utf8",  # each read decoded alone
     "space-kept": "field-space",
     "spaces-stripped": "field-space",
+    "value-rstripped": "field-space",  # trailing spaces removed too
     "colon-split-last": "field-value-colon",
     "field-case-insensitive": "field-names",
     "field-name-stripped": "field-names",
+    "whitespace-line-blank": "field-names",  # a line of spaces read as a blank line
     "no-colon-ignored": "field-no-colon",
     "comment-dispatches": "comments",
     "trailing-lf-kept": "data-join",
@@ -76,6 +81,7 @@ class SpecParser:
         self.head: bytes | None = b""  # the stream's first bytes while they may be a BOM
         self.line: list[str] = []
         self.after_cr = False
+        self.after_lf = False  # for lf-cr-pair: the pending line end was a LF
         self.data = ""
         self.event_type = ""
         self.id_buffer = ""
@@ -88,6 +94,10 @@ class SpecParser:
         """Take one read."""
         if self.head is None:
             if self.mutation == "bom-every-chunk" and chunk.startswith(_BOM):
+                chunk = chunk[3:]
+        elif self.mutation == "bom-split-kept":
+            self.head = None
+            if chunk.startswith(_BOM):
                 chunk = chunk[3:]
         else:
             self.head += chunk
@@ -115,7 +125,7 @@ class SpecParser:
         for char in text:
             if self.after_cr:
                 self.after_cr = False
-                if char == "\n":
+                if char == ("\r" if self.after_lf else "\n"):
                     continue
             if char == "\r" and self.mutation == "cr-not-line-end":
                 self.line.append(char)
@@ -126,7 +136,11 @@ class SpecParser:
                 self.line.append(char)  # decided by the next character
             elif char == "\r":
                 self.end_line()
-                self.after_cr = True
+                self.after_cr, self.after_lf = True, False
+            elif char == "\n" and self.mutation == "lf-cr-pair":
+                self.end_line()
+                self.after_cr = self.after_lf = True  # a CR right after is part of it
+                continue
             elif char == "\n":
                 pending_cr = self.mutation in ("cr-not-line-end", "final-cr-pending")
                 if pending_cr and self.line[-1:] == ["\r"]:
@@ -148,7 +162,7 @@ class SpecParser:
     def interpret(self, line: str) -> None:
         """One line of "Interpreting an event stream"."""
         mutation = self.mutation
-        if line == "":
+        if line == "" or (mutation == "whitespace-line-blank" and line.isspace()):
             self.dispatch()
             return
         if line[0] == ":":
@@ -164,6 +178,8 @@ class SpecParser:
                 value = value.lstrip(" ")
             elif value[:1] == " " and mutation != "space-kept":
                 value = value[1:]
+            if mutation == "value-rstripped":
+                value = value.rstrip(" ")
         elif mutation == "no-colon-ignored":
             return
         else:
@@ -183,7 +199,7 @@ class SpecParser:
             if value == "" and mutation == "id-empty-ignored":
                 return
             self.id_buffer = value
-        elif name == "retry":
+        elif name == "retry" and mutation != "retry-never":
             number = self.retry_value(value)
             if number is not None:
                 self.retry = self.block_retry = number
