@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from oaproto import SSEDecoder
+from oaproto.sse import SSEDecoder
 
 # (event type, data, last event id) for every event a workload must produce.
 Expected = list[tuple[str, str, str]]

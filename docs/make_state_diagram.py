@@ -10,7 +10,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from oaproto._state import BEFORE_COMMAND, REQUIRES, TRANSITIONS, ChatState, SessionInput, Target
+from oaproto import ChatState
+from oaproto.state import BEFORE_COMMAND, REQUIRES, TRANSITIONS, SessionInput, Target
 
 OUTPUT = Path(__file__).resolve().parent / "state-machine.md"
 

@@ -1,4 +1,4 @@
-"""Atheris fuzz harness for ``oaproto.SSEDecoder``.
+"""Atheris fuzz harness for ``oaproto.sse.SSEDecoder``.
 
 Run (needs the ``fuzz`` extra, ``pip install 'oaproto[fuzz]'``)::
 
@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # run as a script from a source checkout
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from oaproto import ServerSentEvent
+    from oaproto.sse import ServerSentEvent
 
 
 def _decode(
@@ -36,9 +36,9 @@ def _decode(
 ) -> tuple[list[ServerSentEvent], bool, str, int | None]:
     """Events (a limit error's included), whether one ended the stream, last event ID, retry."""
     # Imported here, not at the top, so that main() can instrument oaproto.
-    import oaproto
+    import oaproto.sse
 
-    decoder = oaproto.SSEDecoder(max_line_size=limit, max_event_size=limit)
+    decoder = oaproto.sse.SSEDecoder(max_line_size=limit, max_event_size=limit)
     events: list[ServerSentEvent] = []
     try:
         for chunk in chunks:
@@ -71,11 +71,11 @@ def check(data: bytes) -> None:
     limit = None if data[0] < 128 else data[0] - 120  # 8..135 or unlimited
     sizes, body = data[1:9], data[9:]
 
-    import oaproto
+    import oaproto.sse
 
     whole, whole_failed, last_id, retry = _decode([body], None)
     for event in whole:
-        assert type(event) is oaproto.ServerSentEvent
+        assert type(event) is oaproto.sse.ServerSentEvent
         assert isinstance(event.event, str)
         assert event.event
         assert isinstance(event.data, str)

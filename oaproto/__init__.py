@@ -3,12 +3,19 @@
 The core builds every request of the chat lifecycle and parses every response
 and the Server-Sent Events stream. It does no I/O: transports (``oaproto.transports``)
 move the bytes.
+
+This namespace holds what a user of the session needs: the session and its
+options, the request and response values, the events and the errors. The
+rest is in public submodules: :mod:`oaproto.api` (every other API call),
+:mod:`oaproto.models` (what the API returns), :mod:`oaproto.sse` (the SSE
+decoder and encoder), :mod:`oaproto.state` (the transition table),
+:mod:`oaproto.credentials` (session cookies), :mod:`oaproto.g4f` (gpt4free
+compatibility) and :mod:`oaproto.testing` (hypothesis strategies).
 """
 
 from __future__ import annotations
 
-# --- errors, HTTP value objects, client configuration (shared foundation) ---
-from ._config import DEV_COOKIE_NAME, SECURE_COOKIE_NAME, ClientConfig, Dialect
+from ._config import ClientConfig, Dialect
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -25,40 +32,6 @@ from ._errors import (
     TransportTimeoutError,
     ValidationError,
 )
-from ._http import Headers, HttpRequest, HttpResponse, redact_headers
-
-# --- SSE decoder and encoder ---
-from ._sse import ServerSentEvent, SSEDecoder, comment, encode_sse
-
-# --- models, sampling, prompts, API calls ---
-# isort: split
-from ._api import Call, ChatAPI
-from ._models import (
-    Chat,
-    ChatPage,
-    ChatSummary,
-    Message,
-    MessageState,
-    ModelConfigInfo,
-    ParameterConfig,
-    PluginEntry,
-    Report,
-    Role,
-    TokenPair,
-)
-from ._prompt import format_prompt, gpt4free_prompt, wrap_inst
-from ._responses import parse_json, raise_for_status
-from ._sampling import (
-    DEFAULT_MODEL_CONFIG_NAME,
-    GPT4FREE_SAMPLING,
-    MODEL_CONFIGS,
-    PRESETS,
-    ModelConfig,
-    SamplingParameters,
-)
-
-# --- chat session state machine ---
-# isort: split
 from ._events import (
     NEED_DATA,
     AssistantMessageQueued,
@@ -66,7 +39,6 @@ from ._events import (
     ChatDeleted,
     Event,
     LifecycleEvent,
-    NeedData,
     Pending,
     PluginIntermediate,
     PrompterMessagePosted,
@@ -78,87 +50,55 @@ from ._events import (
     Token,
     UnknownStreamEvent,
 )
+from ._http import HttpRequest, HttpResponse
+from ._sampling import PRESETS, SamplingParameters
 from ._session import ChatSession, ReplyOptions
-from ._state import BEFORE_COMMAND, TRANSITIONS, ChatState, Revert, SessionInput
+from ._state import ChatState
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "APIError",
-    "AuthenticationError",
-    "BusyError",
+    # the session and its options
+    "ChatSession",
+    "ChatState",
     "ClientConfig",
-    "DEV_COOKIE_NAME",
     "Dialect",
-    "Headers",
+    "NEED_DATA",
+    "PRESETS",
+    "ReplyOptions",
+    "SamplingParameters",
+    # what goes over the wire
     "HttpRequest",
     "HttpResponse",
-    "IncompleteReplyError",
-    "LocalProtocolError",
-    "NotFoundError",
-    "OAProtoError",
-    "ProtocolError",
-    "RemoteProtocolError",
-    "SECURE_COOKIE_NAME",
-    "ReplyError",
-    "SSELimitError",
-    "TransportError",
-    "TransportTimeoutError",
-    "ValidationError",
-    "redact_headers",
-    # SSE decoder and encoder
-    "SSEDecoder",
-    "ServerSentEvent",
-    "comment",
-    "encode_sse",
-    # models, sampling, prompts, API calls
-    "Call",
-    "ChatAPI",
-    "Chat",
-    "ChatPage",
-    "ChatSummary",
-    "Message",
-    "MessageState",
-    "ModelConfigInfo",
-    "ParameterConfig",
-    "PluginEntry",
-    "Report",
-    "Role",
-    "TokenPair",
-    "format_prompt",
-    "gpt4free_prompt",
-    "wrap_inst",
-    "parse_json",
-    "raise_for_status",
-    "DEFAULT_MODEL_CONFIG_NAME",
-    "GPT4FREE_SAMPLING",
-    "MODEL_CONFIGS",
-    "PRESETS",
-    "ModelConfig",
-    "SamplingParameters",
-    # chat session state machine
-    "BEFORE_COMMAND",
-    "Revert",
-    "NEED_DATA",
-    "TRANSITIONS",
+    # events: what receive_response() and next_event() return
     "AssistantMessageQueued",
     "ChatCreated",
     "ChatDeleted",
-    "ChatSession",
-    "ChatState",
     "Event",
     "LifecycleEvent",
-    "NeedData",
     "Pending",
     "PluginIntermediate",
     "PrompterMessagePosted",
     "ReplyAlreadyFinished",
     "ReplyCompleted",
     "ReplyFailed",
-    "ReplyOptions",
     "ReplyUnfinished",
-    "SessionInput",
     "StreamEvent",
     "Token",
     "UnknownStreamEvent",
+    # errors
+    "APIError",
+    "AuthenticationError",
+    "BusyError",
+    "IncompleteReplyError",
+    "LocalProtocolError",
+    "NotFoundError",
+    "OAProtoError",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "ReplyError",
+    "SSELimitError",
+    "TransportError",
+    "TransportTimeoutError",
+    "ValidationError",
 ]

@@ -40,13 +40,13 @@ __all__ = ["MAX_LIST_LIMIT", "MAX_TITLE_LENGTH", "REPORT_TYPES", "VOTE_SCORES", 
 
 T = TypeVar("T")
 
-#: The inference server rejects a longer title with a 422 (§3.2).
+#: The inference server rejects a longer title with a 422.
 MAX_TITLE_LENGTH = 100
-#: The inference server's ``limit`` range for listing chats (§3.2).
+#: The inference server's ``limit`` range for listing chats.
 MAX_LIST_LIMIT = 100
-#: The only scores the vote routes accept (§1.2).
+#: The only scores the vote routes accept.
 VOTE_SCORES = frozenset({-1, 0, 1})
-#: The inference server's report types (§3.2).
+#: The inference server's report types.
 REPORT_TYPES = frozenset({"spam", "offensive", "feedback"})
 
 
@@ -242,7 +242,7 @@ class ChatAPI:
             chat_id: the chat.
             content: the message text.
             parent_id: ``None`` for the first message; otherwise a *complete
-                assistant* message of this chat, or the server answers 400 (§1.4).
+                assistant* message of this chat, or the server answers 400.
 
         Returns:
             A call giving the stored prompter :class:`Message` (state ``manual``).
@@ -286,7 +286,7 @@ class ChatAPI:
         Optional text fields are left out of the body when ``None``;
         ``plugins`` is always sent, as a list (``[]`` by default, as the
         website sends it). The server also cancels this user's other pending
-        assistant messages on different parents (§1.4).
+        assistant messages on different parents.
 
         Args:
             chat_id: the chat (the server files the answer under the parent's chat).
@@ -294,8 +294,9 @@ class ChatAPI:
             model_config_name: e.g. ``"OA_SFT_Llama_30B_6"``.
             sampling: the sampling parameters.
             plugins: plugins the model may use.
-            system_prompt, user_profile, user_response_instructions: custom
-                instructions.
+            system_prompt: custom instructions: the system prompt.
+            user_profile: custom instructions: what the model should know about the user.
+            user_response_instructions: custom instructions: how the model should answer.
 
         Returns:
             A call giving the queued assistant :class:`Message` (state ``pending``).
@@ -327,7 +328,7 @@ class ChatAPI:
         )
 
     def stream_events(self, chat_id: str, message_id: str) -> HttpRequest:
-        """The request that opens an assistant message's event stream (§2).
+        """The request that opens an assistant message's event stream.
 
         There is no :class:`Call`: the response is a stream for the session
         to decode. A finished message answers 204 (inference) or 200 with an
@@ -346,7 +347,7 @@ class ChatAPI:
     def get_message(self, chat_id: str, message_id: str) -> Call[Message]:
         """Fetch one message (e.g. the final answer after a 204 from the stream).
 
-        An unknown id gives a 500 on both dialects (§1.2, §3.2), i.e. an
+        An unknown id gives a 500 on both dialects, i.e. an
         :class:`APIError`, not :class:`NotFoundError`.
 
         Raises:
@@ -366,7 +367,7 @@ class ChatAPI:
 
         A 404 counts as success ("already gone") and gives ``False``, so a
         retried delete is safe. Note the web API reports an unknown chat as
-        a 500 (§1.2), which raises :class:`APIError`; its 404 means chat is
+        a 500, which raises :class:`APIError`; its 404 means chat is
         disabled on the site, which also leaves nothing to delete.
 
         Returns:
@@ -395,7 +396,8 @@ class ChatAPI:
         """List the user's chats, newest first, one page at a time.
 
         Args:
-            before, after: a ``prev``/``next`` cursor of an earlier page; at most one.
+            before: a ``prev`` cursor of an earlier page (not with ``after``).
+            after: a ``next`` cursor of an earlier page (not with ``before``).
             include_hidden: also list hidden chats.
             limit: page size, 1..100 (inference default 10). The web API
                 always uses 20 and ignores it, so it is checked but not sent there.
@@ -435,7 +437,7 @@ class ChatAPI:
         """Fetch a chat with every message of every branch.
 
         The web API answers 404 (empty) for an unknown chat *and* for any
-        other upstream failure (§1.2).
+        other upstream failure.
 
         Raises:
             LocalProtocolError: ``chat_id`` is not a non-empty string.
@@ -535,8 +537,8 @@ class ChatAPI:
             reason: free text.
 
         Raises:
-            LocalProtocolError: on the web dialect (it has no report route,
-                §1.2), or for an unknown report type or a bad id.
+            LocalProtocolError: on the web dialect (it has no report route),
+                or for an unknown report type or a bad id.
         """
         self._inference_only("report", "the website exposes no chat report route")
         chat_id = _require_id("chat_id", chat_id)
@@ -550,7 +552,7 @@ class ChatAPI:
         return self._empty_call(self._request("POST", path, json_body=body))
 
     def list_model_configs(self) -> Call[tuple[ModelConfigInfo, ...]]:
-        """The model configs the server serves, each with its eight presets (§4.1)."""
+        """The model configs the server serves, each with its eight presets."""
         path = "/api/chat/models" if self._web else "/configs/model_configs"
         return self._list_call(self._request("GET", path), ModelConfigInfo.from_json)
 
@@ -581,7 +583,7 @@ class ChatAPI:
     # --- inference-server authentication ---
 
     def debug_login(self, username: str) -> Call[TokenPair]:
-        """Log in on a server that allows debug auth (inference only, §3.1).
+        """Log in on a server that allows debug auth (inference only).
 
         Calls the callback directly, skipping the login route's 302. Put the
         resulting ``access_token`` into ``ClientConfig(token=...)``.

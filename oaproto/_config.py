@@ -12,13 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urlsplit
 
+from ._credentials import (
+    DEV_COOKIE_NAME,
+    SECURE_COOKIE_NAME,
+    encode_session_cookie,
+    find_session_cookie,
+    parse_cookie_header,
+)
 from ._errors import LocalProtocolError
 from ._http import Headers, HttpRequest
 
 __all__ = [
-    "COOKIE_CHUNK_SIZE",
-    "DEV_COOKIE_NAME",
-    "SECURE_COOKIE_NAME",
     "ClientConfig",
     "Dialect",
     "build_request",
@@ -26,14 +30,8 @@ __all__ = [
     "quote_segment",
 ]
 
-#: The production next-auth cookie (``NEXTAUTH_URL`` is https, reference §6).
-SECURE_COOKIE_NAME = "__Secure-next-auth.session-token"
-#: The cookie next-auth uses when served over plain http (local development).
-DEV_COOKIE_NAME = "next-auth.session-token"
-#: next-auth splits a session token longer than this into ``<name>.0``, ``<name>.1``, ...
-COOKIE_CHUNK_SIZE = 3933
-
 DEFAULT_USER_AGENT = "oaproto/0.1"
+DEFAULT_BASE_URL = "https://open-assistant.io"
 
 
 class Dialect(enum.Enum):
@@ -59,7 +57,7 @@ class ClientConfig:
         user_agent: the ``User-Agent`` header value.
     """
 
-    base_url: str = "https://open-assistant.io"
+    base_url: str = DEFAULT_BASE_URL
     dialect: Dialect = Dialect.WEB
     token: str | None = field(default=None, repr=False)
     cookie_name: str = SECURE_COOKIE_NAME
@@ -93,18 +91,55 @@ class ClientConfig:
             return ()
         if self.dialect is Dialect.INFERENCE:
             return (("authorization", f"Bearer {self.token}"),)
-        return (("cookie", _session_cookie(self.cookie_name, self.token)),)
+        return (("cookie", encode_session_cookie(self.cookie_name, self.token)),)
+
+    @classmethod
+    def from_cookies(
+        cls,
+        cookies: Mapping[str, str] | str | None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        user_agent: str = DEFAULT_USER_AGENT,
+    ) -> ClientConfig:
+        """A web-dialect config from the cookies a browser holds.
+
+        Args:
+            cookies: a name-to-value mapping (as gpt4free and browser_cookie3 give),
+                or a ``Cookie:`` header value. Chunked next-auth cookies
+                (``<name>.0``, ``<name>.1``, ...) are joined; the secure (https) or
+                the plain-http cookie name is kept as found. ``None`` or no
+                cookies at all: no credential (a server that wants one answers
+                with :class:`~oaproto.AuthenticationError`).
+            base_url: see :attr:`base_url`.
+            user_agent: see :attr:`user_agent`.
+
+        Raises:
+            LocalProtocolError: cookies were given but none is a next-auth session
+                cookie (the message names the cookies found, never their values),
+                or its chunks are incomplete.
+        """
+        found = parse_cookie_header(cookies) if isinstance(cookies, str) else dict(cookies or {})
+        session = find_session_cookie(found)
+        if session is None:
+            if found:
+                names = ", ".join(sorted(found))
+                raise LocalProtocolError(
+                    f"no next-auth session cookie ({SECURE_COOKIE_NAME} or {DEV_COOKIE_NAME})"
+                    f" among the cookies given: {names}"
+                )
+            return cls(base_url=base_url, dialect=Dialect.WEB, user_agent=user_agent)
+        name, token = session
+        return cls(
+            base_url=base_url,
+            dialect=Dialect.WEB,
+            token=token,
+            cookie_name=name,
+            user_agent=user_agent,
+        )
 
 
 def _is_header_safe(value: str) -> bool:
     return value.isascii() and value.isprintable() and ";" not in value and "," not in value
-
-
-def _session_cookie(name: str, token: str) -> str:
-    if len(token) <= COOKIE_CHUNK_SIZE:
-        return f"{name}={token}"
-    pieces = (token[i : i + COOKIE_CHUNK_SIZE] for i in range(0, len(token), COOKIE_CHUNK_SIZE))
-    return "; ".join(f"{name}.{index}={piece}" for index, piece in enumerate(pieces))
 
 
 def encode_json(value: object) -> bytes:

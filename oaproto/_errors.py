@@ -68,7 +68,7 @@ class SSELimitError(RemoteProtocolError):
     Attributes:
         limit_name: ``"max_line_size"`` or ``"max_event_size"``.
         limit: the configured limit in bytes (line) or characters (event data).
-        events: the :class:`~oaproto.ServerSentEvent` values that the failing
+        events: the :class:`~oaproto.sse.ServerSentEvent` values that the failing
             ``SSEDecoder.feed()`` call dispatched before the offending line, in
             order (empty by default). The events returned by the successful
             ``feed()`` calls followed by these are, for every chunking of the

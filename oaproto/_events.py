@@ -112,7 +112,7 @@ class Pending(Event):
 
     queue_position: int
     """1 at the head of the queue; 0 once a worker took the message or the
-    server's position key expired (§2.3 quirk 3, §11)."""
+    server's position key expired."""
     queue_size: int
     """Messages waiting for the same kind of worker."""
 
@@ -122,7 +122,7 @@ class Token(Event):
     """A piece of generated text.
 
     Joined tokens may differ from the final message (whitespace, stop
-    sequences, §2.3 quirk 4); an empty token follows every plugin event.
+    sequences); an empty token follows every plugin event.
     """
 
     text: str
@@ -152,8 +152,8 @@ class ReplyCompleted(Event):
     text: str
     """The authoritative final text: ``message.content``."""
     token_text: str
-    """The streamed tokens joined; may differ from ``text`` (§2.3 quirk 4),
-    and is empty when the reply was fetched rather than streamed."""
+    """The streamed tokens joined; may differ from ``text`` in whitespace and
+    stop sequences, and is empty when the reply was fetched rather than streamed."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +196,7 @@ class UnknownStreamEvent(Event):
 
     Passed through rather than dropped, so a newer server's events stay
     visible. ``safe_prompt`` arrives this way should a server ever send it
-    (§2.3 quirk 2).
+    (the deployed server never did).
     """
 
     event_type: str
@@ -211,7 +211,7 @@ class ReplyAlreadyFinished(Event):
 
     The session is back in ``QUEUED``. Call ``fetch_message()`` and feed the
     response to ``receive_response()``, which then returns ``ReplyCompleted``
-    or ``ReplyFailed`` from the stored message (§2.5).
+    or ``ReplyFailed`` from the stored message.
     """
 
     message_id: str

@@ -38,7 +38,7 @@ __all__ = [
 
 
 class MessageState(enum.StrEnum):
-    """The server's message states (reference §4.3).
+    """The server's message states.
 
     A state string this library does not know is kept as a plain ``str`` on
     :attr:`Message.state` rather than rejected, so a newer server cannot break
@@ -55,7 +55,7 @@ class MessageState(enum.StrEnum):
     COMPLETE = "complete"
     #: The worker failed or disconnected.
     ABORTED_BY_WORKER = "aborted_by_worker"
-    #: Superseded by a newer assistant request of the same user (§1.4).
+    #: Superseded by a newer assistant request of the same user.
     CANCELLED = "cancelled"
     #: Waited longer than the server's assistant-message timeout.
     TIMEOUT = "timeout"
@@ -201,7 +201,7 @@ class Report:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
-    """A chat message, the server's ``MessageRead`` (reference §4.2).
+    """A chat message, the server's ``MessageRead``.
 
     Attributes:
         id, chat_id: the message's and its chat's ids.
@@ -282,7 +282,7 @@ class Message:
 
     @property
     def is_finished(self) -> bool:
-        """The server's ``has_finished``: manual, complete or aborted_by_worker (§4.3).
+        """The server's ``has_finished``: manual, complete or aborted_by_worker.
 
         Exactly these states make the event stream answer 204 (web: 200 empty).
         ``cancelled`` and ``timeout`` are *not* finished in the server's sense.
@@ -301,7 +301,7 @@ class Message:
 
     @property
     def can_be_replied_to(self) -> bool:
-        """``True`` when a prompter message may use this as ``parent_id`` (§1.4, §4.3)."""
+        """``True`` when a prompter message may use this as ``parent_id``."""
         return self.is_assistant and self.is_complete
 
     @property
@@ -329,7 +329,7 @@ def _summary_fields(data: Mapping[str, Any], what: str) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSummary:
-    """A chat without its messages, the server's ``ChatListRead`` (reference §4.1).
+    """A chat without its messages, the server's ``ChatListRead``.
 
     Returned by create and list. ``active_thread_tail_message_id`` is always
     ``None`` in these responses: the server never fills it there.
@@ -457,7 +457,7 @@ class ChatPage:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParameterConfig:
-    """A named sampling preset of a model config (e.g. ``k50``, reference §4.1)."""
+    """A named sampling preset of a model config (e.g. ``k50``)."""
 
     name: str
     description: str = ""
@@ -518,7 +518,7 @@ class PluginEntry:
         url: the plugin manifest URL.
         enabled: whether the worker may use it.
         plugin_config: the manifest as the server fetched it (see
-            :meth:`~oaproto.ChatAPI.plugin_config`), kept as a mapping.
+            :meth:`~oaproto.api.ChatAPI.plugin_config`), kept as a mapping.
         trusted: ``True`` for the server's built-in plugins.
     """
 
@@ -565,10 +565,10 @@ def _token(data: Mapping[str, Any], key: str) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TokenPair:
-    """The inference server's login result (reference §3.1); both values are secrets.
+    """The inference server's login result; both values are secrets.
 
     Use ``access_token`` as ``ClientConfig(token=...)``. The refresh token is
-    kept for completeness: the server's ``/auth/refresh`` never succeeds (§11),
+    kept for completeness: the server's ``/auth/refresh`` never succeeds,
     so log in again instead.
     """
 

@@ -39,7 +39,7 @@ def format_prompt(messages: Sequence[Mapping[str, str]]) -> str:
     One message gives its content unchanged, whatever its role. Several give
     one ``"<Role>: <content>"`` line each (``role.capitalize()``, so ``user``
     becomes ``User``), joined by ``\\n``, followed by ``"\\nAssistant:"``.
-    The input is never modified (gpt4free's first version popped it, §7.6).
+    The input is never modified (gpt4free's first version popped it).
 
     Args:
         messages: mappings with string ``role`` and ``content``.

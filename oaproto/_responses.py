@@ -67,7 +67,7 @@ def _loads(body: bytes) -> Any:
 def parse_json(response: HttpResponse, request: HttpRequest | None = None) -> Any:
     """Decode a response body as UTF-8 JSON.
 
-    Large integers stay exact ints (a seed may be up to 2**64-2, §4.2).
+    Large integers stay exact ints (a seed may be up to 2**64-2).
 
     Args:
         response: the response whose body to decode.
@@ -136,7 +136,7 @@ def raise_for_status(response: HttpResponse, *, request: HttpRequest, dialect: D
         ValidationError: 400, 413, 422.
         BusyError: 503 (work queue full), 429.
         APIError: any other status of 300 and above, e.g. a 500 (including
-            the inference server's broken rate limiter, §5.3) or a redirect
+            the inference server's broken rate limiter) or a redirect
             that the transport did not follow.
         RemoteProtocolError: a status below 200 or above 599, which is not a
             final HTTP response.

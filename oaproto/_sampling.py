@@ -157,13 +157,13 @@ PRESETS: Mapping[str, SamplingParameters] = MappingProxyType(
     }
 )
 
-#: The sampling gpt4free's provider sends: exactly the ``k50-Plugins`` preset (§7.3).
+#: The sampling gpt4free's provider sends: exactly the ``k50-Plugins`` preset.
 GPT4FREE_SAMPLING = PRESETS["k50-Plugins"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelConfig:
-    """A model config the inference server knows (reference §5.1)."""
+    """A model config the inference server knows."""
 
     name: str
     model_id: str
@@ -224,5 +224,5 @@ MODEL_CONFIGS: Mapping[str, ModelConfig] = _configs(
     ("OA_SFT_CodeLlama_13B_10", _OA + "codellama-13b-oasst-sft-v10", 8192, 12288, False),
 )
 
-#: gpt4free's default and the model most users of open-assistant.io ran (§7.2).
+#: gpt4free's default and the model most users of open-assistant.io ran.
 DEFAULT_MODEL_CONFIG_NAME = "OA_SFT_Llama_30B_6"

@@ -1,7 +1,7 @@
 """The chat session: the whole chat lifecycle as a sans-IO state machine.
 
 A :class:`ChatSession` builds each request of the lifecycle (through
-:class:`~oaproto.ChatAPI`, so no request is built twice) and consumes each
+:class:`~oaproto.api.ChatAPI`, so no request is built twice) and consumes each
 response and the reply's event stream. Legality and next states come only
 from ``_state.TRANSITIONS``; this module looks them up, validates everything a
 call needs, and only then changes anything, so an illegal call leaves the
@@ -11,12 +11,12 @@ session exactly as it was. The driver moves the bytes (see ``docs/embedding.md``
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
-from typing import Any, Literal, TypeAlias
+from dataclasses import dataclass
+from typing import ClassVar, Literal, TypeAlias
 
 from ._api import ChatAPI
 from ._config import ClientConfig, Dialect
-from ._errors import APIError, LocalProtocolError, OAProtoError, RemoteProtocolError
+from ._errors import APIError, LocalProtocolError, OAProtoError, RemoteProtocolError, TransportError
 from ._events import (
     NEED_DATA,
     AssistantMessageQueued,
@@ -59,6 +59,9 @@ DEFAULT_MAX_LINE_SIZE = 4 * 1024 * 1024
 #: Default limit on one SSE event's data, in characters.
 DEFAULT_MAX_EVENT_SIZE = 4 * 1024 * 1024
 
+# Error statuses that may not repeat a moment later: a timeout, a rate limit, every 5xx.
+_TRANSIENT_STATUSES = frozenset({408, 429, *range(500, 600)})
+
 # A fetched assistant message in one of these states has not finished (§4.3).
 _UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
 
@@ -67,9 +70,12 @@ _UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
 class ReplyOptions:
     """How the assistant reply is generated; sent with every assistant-message request.
 
+    Build a changed copy with :func:`dataclasses.replace`, which type checkers
+    check like the constructor.
+
     Attributes:
         model_config_name: the server's model config, e.g. ``"OA_SFT_Llama_30B_6"``.
-        sampling: the sampling parameters (default: the ``k50`` preset, §4.1).
+        sampling: the sampling parameters (default: the ``k50`` preset).
         plugins: plugins the model may use.
         system_prompt, user_profile, user_response_instructions: custom
             instructions; ``None`` leaves them out of the request.
@@ -101,26 +107,6 @@ class ReplyOptions:
             if value is not None and not isinstance(value, str):
                 raise LocalProtocolError(f"{name} must be a string or None")
 
-    def with_changes(self, **overrides: Any) -> ReplyOptions:
-        """A copy with some options replaced.
-
-        Args:
-            overrides: field names of this class and their new values.
-
-        Returns:
-            A new ``ReplyOptions``; this one is unchanged.
-
-        Raises:
-            LocalProtocolError: an unknown option name, or a value of the wrong type.
-        """
-        known = {f.name for f in fields(self)}
-        unknown = sorted(set(overrides) - known)
-        if unknown:
-            raise LocalProtocolError(
-                f"unknown reply option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
-            )
-        return replace(self, **overrides)
-
 
 # What a response handler concludes: the outcome input and the event to return.
 _Outcome: TypeAlias = tuple[SessionInput, LifecycleEvent]
@@ -145,6 +131,19 @@ _STREAM_OUTCOMES: dict[type, SessionInput] = {
 }
 
 
+_DEFAULT_OPTIONS = ReplyOptions()
+
+
+def _reply_options(options: object, default: ReplyOptions) -> ReplyOptions:
+    # Checked at run time too: an untyped caller's dict or keyword mix-up must
+    # fail here, before any request is built.
+    if options is None:
+        return default
+    if not isinstance(options, ReplyOptions):
+        raise LocalProtocolError(f"options must be a ReplyOptions, not {type(options).__name__}")
+    return options
+
+
 class ChatSession:
     """One chat, from creation to deletion, as a sans-IO state machine.
 
@@ -155,36 +154,27 @@ class ChatSession:
 
     Args:
         config: where and how to reach the API.
-        model_config_name, sampling, plugins, system_prompt, user_profile,
-            user_response_instructions: the default :class:`ReplyOptions`.
+        options: how replies are generated (default: ``ReplyOptions()``).
         max_line_size: the longest SSE line accepted, in bytes.
         max_event_size: the largest SSE event data accepted, in characters.
 
     Raises:
-        LocalProtocolError: an option has the wrong type.
+        LocalProtocolError: ``options`` is not a :class:`ReplyOptions`, or a limit is invalid.
     """
+
+    #: How many times cleanup sends the delete before it gives up: the first
+    #: try and one retry (see :meth:`retry_delete`).
+    DELETE_TRIES: ClassVar[int] = 2
 
     def __init__(
         self,
         config: ClientConfig,
+        options: ReplyOptions | None = None,
         *,
-        model_config_name: str = DEFAULT_MODEL_CONFIG_NAME,
-        sampling: SamplingParameters = PRESETS["k50"],
-        plugins: Sequence[PluginEntry] = (),
-        system_prompt: str | None = None,
-        user_profile: str | None = None,
-        user_response_instructions: str | None = None,
         max_line_size: int = DEFAULT_MAX_LINE_SIZE,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> None:
-        self._options = ReplyOptions(
-            model_config_name=model_config_name,
-            sampling=sampling,
-            plugins=tuple(plugins),
-            system_prompt=system_prompt,
-            user_profile=user_profile,
-            user_response_instructions=user_response_instructions,
-        )
+        self._options = _reply_options(options, _DEFAULT_OPTIONS)
         # Checked now, so a bad limit fails here rather than mid-chat.
         SSEDecoder(max_line_size=max_line_size, max_event_size=max_event_size)
         self._limits = (max_line_size, max_event_size)
@@ -200,6 +190,7 @@ class ChatSession:
         self._handler: _Handler | None = None
         self._stream: ReplyStreamReader | None = None
         self._before: _Before | None = None  # set by each command that sends a request
+        self._delete_tries_left: int | None = None  # set while the last command is a delete
 
     @classmethod
     def resume(
@@ -209,20 +200,23 @@ class ChatSession:
         chat_id: str,
         parent_id: str | None = None,
         prompter_message_id: str | None = None,
-        **options: Any,
+        options: ReplyOptions | None = None,
+        max_line_size: int = DEFAULT_MAX_LINE_SIZE,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     ) -> ChatSession:
         """A session for an existing chat.
 
         * ``parent_id`` only (or nothing, for an empty chat): ``READY``; the
           next prompter message answers ``parent_id``, which must be a
-          complete assistant message (§1.4).
+          complete assistant message.
         * ``prompter_message_id`` only: ``PROMPTED``; request (or retry) the
           assistant reply to that prompter message.
         * both: ``REPLIED``; ``parent_id`` is a complete reply to
           ``prompter_message_id``, so posting and regenerating are legal.
 
-        The server is not consulted: use :meth:`~oaproto.Chat.last_complete_assistant_message`
-        on a fetched chat to find the ids. ``needs_cleanup`` starts ``False``:
+        The server is not consulted: use
+        :meth:`~oaproto.models.Chat.last_complete_assistant_message` on a fetched
+        chat to find the ids. ``needs_cleanup`` starts ``False``:
         the chat was not created by this session.
 
         Args:
@@ -230,7 +224,7 @@ class ChatSession:
             chat_id: the chat to continue.
             parent_id: the last complete assistant message of the thread.
             prompter_message_id: the last prompter message of the thread.
-            options: the constructor's keyword options.
+            options, max_line_size, max_event_size: as for the constructor.
 
         Raises:
             LocalProtocolError: an id is empty or not a string, or an option is invalid.
@@ -245,7 +239,7 @@ class ChatSession:
                 continue
             if not isinstance(value, str) or not value:
                 raise LocalProtocolError(f"{name} must be a non-empty string")
-        session = cls(config, **options)
+        session = cls(config, options, max_line_size=max_line_size, max_event_size=max_event_size)
         session._chat_id = chat_id
         session._parent_id = parent_id
         session._prompter_message_id = prompter_message_id
@@ -370,6 +364,7 @@ class ChatSession:
         )
         self._handler = handler
         self._state = target
+        self._delete_tries_left = None
 
     def _fail(self, error: OAProtoError) -> None:
         self._handler = None
@@ -447,15 +442,16 @@ class ChatSession:
         self._token_text = ""
         return call.request
 
-    def request_assistant_message(self, **overrides: Any) -> HttpRequest:
+    def request_assistant_message(self, options: ReplyOptions | None = None) -> HttpRequest:
         """Request an assistant reply to the current prompter message.
 
-        Legal after posting, after a failed reply (the retry, §4.3), after a
+        Legal after posting, after a failed reply (the retry), after a
         complete reply (regenerate), and while an earlier request's outcome
         is unknown (another draft).
 
         Args:
-            overrides: per-call :class:`ReplyOptions` changes, e.g. ``sampling=...``.
+            options: the options of this request only (default: the session's);
+                e.g. ``dataclasses.replace(session.options, sampling=...)``.
 
         Returns:
             The request to send; feed its response to :meth:`receive_response`.
@@ -465,7 +461,7 @@ class ChatSession:
                 invalid option.
         """
         target = self._check(I.REQUEST_ASSISTANT_MESSAGE)
-        options = self._options.with_changes(**overrides)
+        options = _reply_options(options, self._options)
         call = self._api.request_assistant_message(
             self._id(Known.CHAT_ID),
             self._id(Known.PROMPTER_MESSAGE_ID),
@@ -580,13 +576,50 @@ class ChatSession:
 
         self._begin(target, handle)
         self._drop_stream()
+        self._delete_tries_left = self.DELETE_TRIES - 1
         return call.request
+
+    def retry_delete(self, error: OAProtoError) -> HttpRequest | None:
+        """After the delete failed with ``error``: the delete to send again, or ``None``.
+
+        The retry policy of cleanup: one retry per :meth:`delete_chat`, and
+        only after a failure that may pass (a transport error or timeout, or
+        a 408, 429 or 5xx status); a refusal such as 401 or 403 would only
+        repeat. On giving up, ``error`` gets a note that the chat may remain
+        on the server, with its id; ``needs_cleanup`` stays ``True``, so
+        :meth:`delete_chat` can still be tried later.
+
+        Args:
+            error: what the delete raised: the transport's error, or the
+                ``APIError`` or ``RemoteProtocolError`` of :meth:`receive_response`.
+
+        Returns:
+            The request to send (feed its response to :meth:`receive_response`),
+            or ``None``: give up and raise ``error``.
+
+        Raises:
+            LocalProtocolError: the last command was not a delete, or it succeeded.
+        """
+        tries_left = self._delete_tries_left
+        if tries_left is None:
+            raise LocalProtocolError("retry_delete() is legal only after delete_chat()")
+        self._check(I.DELETE_CHAT)
+        if tries_left and _may_pass(error):
+            request = self.delete_chat()
+            self._delete_tries_left = tries_left - 1
+            return request
+        tries = self.DELETE_TRIES - tries_left
+        error.add_note(
+            f"the chat {self._chat_id} may remain on the server: deleting it failed "
+            f"({tries} {'try' if tries == 1 else 'tries'}); it can be deleted later"
+        )
+        return None
 
     def abandon_stream(self) -> None:
         """Stop reading the event stream early (the consumer lost interest).
 
         Close the stream's connection. The server keeps generating and saves
-        the result (§2.5), so afterwards :meth:`fetch_message`,
+        the result, so afterwards :meth:`fetch_message`,
         :meth:`open_event_stream`, :meth:`request_assistant_message` and
         :meth:`delete_chat` are legal (state ``QUEUED``).
 
@@ -720,3 +753,10 @@ class ChatSession:
                 self._complete(event)
             self._apply(outcome)
         return event
+
+
+def _may_pass(error: OAProtoError) -> bool:
+    # A failure that a second try may not meet: worth the retry.
+    if isinstance(error, APIError):
+        return error.status in _TRANSIENT_STATUSES
+    return isinstance(error, TransportError)

@@ -58,7 +58,7 @@ class ChatState(enum.Enum):
     #: A prompter message is in flight.
     POSTING = "POSTING"
     #: The prompter message exists and an assistant reply may be requested.
-    #: Also the state after a failed reply: requesting again is the retry (§4.3).
+    #: Also the state after a failed reply: requesting again is the retry.
     #: A refused request (e.g. 503 busy) returns here too.
     PROMPTED = "PROMPTED"
     #: The assistant-message request is in flight.

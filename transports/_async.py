@@ -13,12 +13,10 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from oaproto import (
     NEED_DATA,
-    Call,
-    ChatAPI,
     ChatSession,
     ChatState,
     ClientConfig,
@@ -26,18 +24,21 @@ from oaproto import (
     IncompleteReplyError,
     LifecycleEvent,
     LocalProtocolError,
-    NeedData,
+    OAProtoError,
     Pending,
     ReplyAlreadyFinished,
     ReplyCompleted,
     ReplyFailed,
+    ReplyOptions,
     ReplyUnfinished,
     StreamEvent,
     TransportError,
     TransportTimeoutError,
 )
+from oaproto._events import NeedData
+from oaproto.api import Call, ChatAPI
 
-from ._bounded_async import close_bounded, next_chunk, send_bounded
+from ._bounded_async import DeferredCancellation, close_bounded, next_chunk, send_bounded
 from ._protocols import AsyncTransport
 from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT, cleanup_failure_noted_on
 
@@ -70,21 +71,20 @@ class AsyncChatClient:
         idle_timeout: see :data:`IDLE_TIMEOUT`; ``None`` waits forever.
         reply_timeout: see :data:`REPLY_TIMEOUT`; ``None`` waits forever.
         cleanup_timeout: see :data:`CLEANUP_TIMEOUT`.
-        options: the reply options of :class:`~oaproto.ChatSession`
-            (``model_config_name``, ``sampling``, ``plugins``, ...).
+        options: how replies are generated (default: ``ReplyOptions()``).
     """
 
     def __init__(
         self,
         transport: AsyncTransport,
         config: ClientConfig,
+        options: ReplyOptions | None = None,
         *,
         idle_timeout: float | None = IDLE_TIMEOUT,
         reply_timeout: float | None = REPLY_TIMEOUT,
         cleanup_timeout: float = CLEANUP_TIMEOUT,
-        **options: Any,
     ) -> None:
-        self.session = ChatSession(config, **options)
+        self.session = ChatSession(config, options)
         self.api = ChatAPI(config)
         self._transport = transport
         self._timeouts = (_seconds(idle_timeout), _seconds(reply_timeout))  # (idle, reply)
@@ -109,21 +109,39 @@ class AsyncChatClient:
     async def close(self) -> None:
         """Close an open reply stream, then delete the chat if this client created it.
 
-        Safe to call again after a failure: ``session.needs_cleanup`` stays
-        ``True`` until the server confirmed the deletion (2xx or 404).
+        A failed delete is tried once more if the core's policy allows it
+        (:meth:`~oaproto.ChatSession.retry_delete`); the tries share
+        ``cleanup_timeout``. If the chat may remain, the error raised says so,
+        with its id. Safe to call again after a failure: ``session.needs_cleanup``
+        stays ``True`` until the server confirmed the deletion (2xx or 404).
         """
         stream, self._stream = self._stream, None
         # The core's transition comes first and cannot be interrupted (httpcore#927).
         request = self.session.delete_chat() if self.session.needs_cleanup else None
         if request is None and self.session.state in _STREAMING:
             self.session.abandon_stream()
-        try:
-            if stream is not None:
-                await close_bounded(stream, self._cleanup_timeout)
-        finally:
-            if request is not None:
-                response = await send_bounded(self._transport, request, self._cleanup_timeout)
+        with DeferredCancellation() as deferred:
+            try:
+                if stream is not None:
+                    await close_bounded(stream, self._cleanup_timeout, deferred)
+            finally:
+                if request is not None:
+                    await self._delete(request, deferred)
+
+    async def _delete(self, request: HttpRequest, deferred: DeferredCancellation) -> None:
+        # Whether to try again is the core's decision; each try gets an equal share.
+        timeout = self._cleanup_timeout / ChatSession.DELETE_TRIES
+        while True:
+            try:
+                response = await send_bounded(self._transport, request, timeout, deferred)
                 self.session.receive_response(response)
+            except OAProtoError as error:
+                retry = self.session.retry_delete(error)
+                if retry is None:
+                    raise
+                request = retry
+            else:
+                return
 
     async def call(self, call: Call[T]) -> T:
         """Run any API call, e.g. ``chat.call(chat.api.list_chats())``.
@@ -134,25 +152,25 @@ class AsyncChatClient:
         """
         return call.parse(await self._transport.send(call.request))
 
-    def reply(self, content: str, **overrides: Any) -> AsyncReplyStream:
+    def reply(self, content: str, options: ReplyOptions | None = None) -> AsyncReplyStream:
         """Post ``content`` (creating the chat first) and stream the assistant's reply.
 
         A later ``reply()`` continues the chat after a completed reply.
 
         Args:
             content: the user's message.
-            overrides: reply options for this reply only, e.g. ``sampling=...``.
+            options: the reply options of this reply only (default: the client's).
 
         Returns:
             A context manager to iterate; see :class:`AsyncReplyStream`.
         """
-        return AsyncReplyStream(self, content, overrides)
+        return AsyncReplyStream(self, content, options)
 
-    def retry(self, **overrides: Any) -> AsyncReplyStream:
+    def retry(self, options: ReplyOptions | None = None) -> AsyncReplyStream:
         """Stream a new reply to the last message (after ``ReplyFailed``, or to regenerate)."""
-        return AsyncReplyStream(self, None, overrides)
+        return AsyncReplyStream(self, None, options)
 
-    async def ask(self, content: str, **overrides: Any) -> str:
+    async def ask(self, content: str, options: ReplyOptions | None = None) -> str:
         """Post ``content`` and return the reply's authoritative final text.
 
         Raises:
@@ -161,7 +179,7 @@ class AsyncChatClient:
             APIError: an error status (typed: ``BusyError``, ``AuthenticationError``...).
             TransportTimeoutError: a timeout expired; TransportError: the connection failed.
         """
-        async with self.reply(content, **overrides) as events:
+        async with self.reply(content, options) as events:
             return await events.text()
 
     async def _send(self, request: HttpRequest) -> LifecycleEvent:
@@ -180,11 +198,11 @@ class AsyncReplyStream:
     """
 
     def __init__(
-        self, client: AsyncChatClient, content: str | None, overrides: dict[str, Any]
+        self, client: AsyncChatClient, content: str | None, options: ReplyOptions | None
     ) -> None:
         self._client = client
         self._content = content
-        self._overrides = overrides
+        self._options = options
         self._chunks: AsyncIterator[bytes] | None = None  # the open body
         self._broken: TransportError | None = None  # why the body ended early
         self._stack: AsyncExitStack | None = None  # this stream's response, while open
@@ -200,7 +218,7 @@ class AsyncReplyStream:
             if session.state is ChatState.IDLE:
                 await client._send(session.create_chat())
             await client._send(session.post_prompter_message(self._content))
-        await client._send(session.request_assistant_message(**self._overrides))
+        await client._send(session.request_assistant_message(self._options))
         request = session.open_event_stream()
         # Registered before opening: a failure below still closes it.
         client._stream = self._stack = stream = AsyncExitStack()
@@ -233,7 +251,8 @@ class AsyncReplyStream:
         client._stream = None
         if client.session.state in _STREAMING:
             client.session.abandon_stream()  # the core first, then the connection
-        await close_bounded(stream, client._cleanup_timeout)
+        with DeferredCancellation() as deferred:
+            await close_bounded(stream, client._cleanup_timeout, deferred)
 
     def __aiter__(self) -> AsyncReplyStream:
         return self

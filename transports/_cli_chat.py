@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import math
 import os
 import sys
@@ -30,6 +31,7 @@ from oaproto import (
     OAProtoError,
     ReplyCompleted,
     ReplyFailed,
+    ReplyOptions,
     StreamEvent,
     Token,
 )
@@ -166,12 +168,12 @@ def _read_token(token_file: Path | None) -> str | None:
     return token
 
 
-def _reply_options(model: str | None, preset: str | None) -> dict[str, Any]:
-    options: dict[str, Any] = {}
+def _reply_options(model: str | None, preset: str | None) -> ReplyOptions:
+    options = ReplyOptions()
     if model is not None:
-        options["model_config_name"] = model
+        options = dataclasses.replace(options, model_config_name=model)
     if preset is not None:
-        options["sampling"] = PRESETS[preset]
+        options = dataclasses.replace(options, sampling=PRESETS[preset])
     return options
 
 
@@ -194,7 +196,7 @@ def _chat(
     config: ClientConfig,
     message: str,
     seconds: float,
-    options: dict[str, Any],
+    options: ReplyOptions,
     output: _Output,
 ) -> None:
     if name in ("aiohttp", "h11"):
@@ -212,7 +214,7 @@ def _chat(
         transport = HttpxTransport(timeout=seconds)
     with (
         transport,
-        ChatClient(transport, config, idle_timeout=seconds, **options) as chat,
+        ChatClient(transport, config, options, idle_timeout=seconds) as chat,
         chat.reply(message) as events,
     ):
         for event in events:
@@ -224,7 +226,7 @@ async def _chat_async(
     config: ClientConfig,
     message: str,
     seconds: float,
-    options: dict[str, Any],
+    options: ReplyOptions,
     output: _Output,
 ) -> None:
     from ._async import AsyncChatClient
@@ -239,7 +241,7 @@ async def _chat_async(
         transport = H11Transport(timeout=seconds)
     try:
         async with (
-            AsyncChatClient(transport, config, idle_timeout=seconds, **options) as chat,
+            AsyncChatClient(transport, config, options, idle_timeout=seconds) as chat,
             chat.reply(message) as events,
         ):
             async for event in events:

@@ -14,7 +14,8 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from oaproto import Headers, HttpRequest, HttpResponse, redact_headers
+from oaproto import HttpRequest, HttpResponse
+from oaproto._http import Headers, redact_headers
 
 __all__ = ["AsyncStreamResponse", "AsyncTransport", "StreamResponse", "SyncTransport"]
 

@@ -13,12 +13,10 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from oaproto import (
     NEED_DATA,
-    Call,
-    ChatAPI,
     ChatSession,
     ChatState,
     ClientConfig,
@@ -26,18 +24,21 @@ from oaproto import (
     IncompleteReplyError,
     LifecycleEvent,
     LocalProtocolError,
-    NeedData,
+    OAProtoError,
     Pending,
     ReplyAlreadyFinished,
     ReplyCompleted,
     ReplyFailed,
+    ReplyOptions,
     ReplyUnfinished,
     StreamEvent,
     TransportError,
     TransportTimeoutError,
 )
+from oaproto._events import NeedData
+from oaproto.api import Call, ChatAPI
 
-from ._bounded_sync import close_bounded, next_chunk, send_bounded
+from ._bounded_sync import DeferredCancellation, close_bounded, next_chunk, send_bounded
 from ._protocols import SyncTransport
 from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT, cleanup_failure_noted_on
 
@@ -70,21 +71,20 @@ class ChatClient:
         idle_timeout: see :data:`IDLE_TIMEOUT`; ``None`` waits forever.
         reply_timeout: see :data:`REPLY_TIMEOUT`; ``None`` waits forever.
         cleanup_timeout: see :data:`CLEANUP_TIMEOUT`.
-        options: the reply options of :class:`~oaproto.ChatSession`
-            (``model_config_name``, ``sampling``, ``plugins``, ...).
+        options: how replies are generated (default: ``ReplyOptions()``).
     """
 
     def __init__(
         self,
         transport: SyncTransport,
         config: ClientConfig,
+        options: ReplyOptions | None = None,
         *,
         idle_timeout: float | None = IDLE_TIMEOUT,
         reply_timeout: float | None = REPLY_TIMEOUT,
         cleanup_timeout: float = CLEANUP_TIMEOUT,
-        **options: Any,
     ) -> None:
-        self.session = ChatSession(config, **options)
+        self.session = ChatSession(config, options)
         self.api = ChatAPI(config)
         self._transport = transport
         self._timeouts = (_seconds(idle_timeout), _seconds(reply_timeout))  # (idle, reply)
@@ -109,21 +109,39 @@ class ChatClient:
     def close(self) -> None:
         """Close an open reply stream, then delete the chat if this client created it.
 
-        Safe to call again after a failure: ``session.needs_cleanup`` stays
-        ``True`` until the server confirmed the deletion (2xx or 404).
+        A failed delete is tried once more if the core's policy allows it
+        (:meth:`~oaproto.ChatSession.retry_delete`); the tries share
+        ``cleanup_timeout``. If the chat may remain, the error raised says so,
+        with its id. Safe to call again after a failure: ``session.needs_cleanup``
+        stays ``True`` until the server confirmed the deletion (2xx or 404).
         """
         stream, self._stream = self._stream, None
         # The core's transition comes first and cannot be interrupted (httpcore#927).
         request = self.session.delete_chat() if self.session.needs_cleanup else None
         if request is None and self.session.state in _STREAMING:
             self.session.abandon_stream()
-        try:
-            if stream is not None:
-                close_bounded(stream, self._cleanup_timeout)
-        finally:
-            if request is not None:
-                response = send_bounded(self._transport, request, self._cleanup_timeout)
+        with DeferredCancellation() as deferred:
+            try:
+                if stream is not None:
+                    close_bounded(stream, self._cleanup_timeout, deferred)
+            finally:
+                if request is not None:
+                    self._delete(request, deferred)
+
+    def _delete(self, request: HttpRequest, deferred: DeferredCancellation) -> None:
+        # Whether to try again is the core's decision; each try gets an equal share.
+        timeout = self._cleanup_timeout / ChatSession.DELETE_TRIES
+        while True:
+            try:
+                response = send_bounded(self._transport, request, timeout, deferred)
                 self.session.receive_response(response)
+            except OAProtoError as error:
+                retry = self.session.retry_delete(error)
+                if retry is None:
+                    raise
+                request = retry
+            else:
+                return
 
     def call(self, call: Call[T]) -> T:
         """Run any API call, e.g. ``chat.call(chat.api.list_chats())``.
@@ -134,25 +152,25 @@ class ChatClient:
         """
         return call.parse(self._transport.send(call.request))
 
-    def reply(self, content: str, **overrides: Any) -> ReplyStream:
+    def reply(self, content: str, options: ReplyOptions | None = None) -> ReplyStream:
         """Post ``content`` (creating the chat first) and stream the assistant's reply.
 
         A later ``reply()`` continues the chat after a completed reply.
 
         Args:
             content: the user's message.
-            overrides: reply options for this reply only, e.g. ``sampling=...``.
+            options: the reply options of this reply only (default: the client's).
 
         Returns:
             A context manager to iterate; see :class:`ReplyStream`.
         """
-        return ReplyStream(self, content, overrides)
+        return ReplyStream(self, content, options)
 
-    def retry(self, **overrides: Any) -> ReplyStream:
+    def retry(self, options: ReplyOptions | None = None) -> ReplyStream:
         """Stream a new reply to the last message (after ``ReplyFailed``, or to regenerate)."""
-        return ReplyStream(self, None, overrides)
+        return ReplyStream(self, None, options)
 
-    def ask(self, content: str, **overrides: Any) -> str:
+    def ask(self, content: str, options: ReplyOptions | None = None) -> str:
         """Post ``content`` and return the reply's authoritative final text.
 
         Raises:
@@ -161,7 +179,7 @@ class ChatClient:
             APIError: an error status (typed: ``BusyError``, ``AuthenticationError``...).
             TransportTimeoutError: a timeout expired; TransportError: the connection failed.
         """
-        with self.reply(content, **overrides) as events:
+        with self.reply(content, options) as events:
             return events.text()
 
     def _send(self, request: HttpRequest) -> LifecycleEvent:
@@ -179,10 +197,12 @@ class ReplyStream:
     block ends. Iteration raises the errors listed for :meth:`ChatClient.ask`.
     """
 
-    def __init__(self, client: ChatClient, content: str | None, overrides: dict[str, Any]) -> None:
+    def __init__(
+        self, client: ChatClient, content: str | None, options: ReplyOptions | None
+    ) -> None:
         self._client = client
         self._content = content
-        self._overrides = overrides
+        self._options = options
         self._chunks: Iterator[bytes] | None = None  # the open body
         self._broken: TransportError | None = None  # why the body ended early
         self._stack: ExitStack | None = None  # this stream's response, while open
@@ -198,7 +218,7 @@ class ReplyStream:
             if session.state is ChatState.IDLE:
                 client._send(session.create_chat())
             client._send(session.post_prompter_message(self._content))
-        client._send(session.request_assistant_message(**self._overrides))
+        client._send(session.request_assistant_message(self._options))
         request = session.open_event_stream()
         # Registered before opening: a failure below still closes it.
         client._stream = self._stack = stream = ExitStack()
@@ -231,7 +251,8 @@ class ReplyStream:
         client._stream = None
         if client.session.state in _STREAMING:
             client.session.abandon_stream()  # the core first, then the connection
-        close_bounded(stream, client._cleanup_timeout)
+        with DeferredCancellation() as deferred:
+            close_bounded(stream, client._cleanup_timeout, deferred)
 
     def __iter__(self) -> ReplyStream:
         return self

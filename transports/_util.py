@@ -22,7 +22,7 @@ __all__ = [
 
 #: Default longest wait for reply progress (a token, plugin step or final
 #: event), in seconds. Queue updates and keep-alive pings do not count: a
-#: cancelled message sends them forever (reference §2.5, §11).
+#: cancelled message sends them forever.
 IDLE_TIMEOUT = 180.0
 #: Default longest time from opening a reply's stream to its final event, in seconds.
 REPLY_TIMEOUT = 600.0
@@ -54,8 +54,9 @@ def _candidates(exc: BaseException) -> tuple[BaseException, ...]:
 def cleanup_failure_noted_on(exc: BaseException | None) -> Iterator[None]:
     """Let a cleanup failure propagate, unless ``exc`` is already ending the block.
 
-    Then the failure becomes a note on ``exc`` instead: the exception that
-    ended the block says why, and must never be replaced by its cleanup's.
+    Then the failure (and its own notes) become notes on ``exc`` instead:
+    the exception that ended the block says why, and must never be replaced
+    by its cleanup's.
     """
     try:
         yield
@@ -63,6 +64,8 @@ def cleanup_failure_noted_on(exc: BaseException | None) -> Iterator[None]:
         if exc is None:
             raise
         exc.add_note(f"oaproto cleanup failed too: {type(failure).__name__}: {failure}")
+        for note in getattr(failure, "__notes__", ()):
+            exc.add_note(note)  # e.g. that the chat may remain on the server
 
 
 @contextmanager

@@ -11,8 +11,10 @@ from contextlib import aclosing, asynccontextmanager
 import aiohttp
 
 from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
+from oaproto._http import Headers
 
 from ._protocols import AsyncStreamResponse
+from ._proxy import ProxyRules, ProxyServer
 from ._util import ExceptionMap, amap_chunks, map_exceptions
 
 __all__ = ["AiohttpTransport"]
@@ -31,8 +33,15 @@ class AiohttpTransport:
             transport creates one on first use, inside the running loop, with
             a cookie jar that stores nothing (the core sends the credential).
         timeout: seconds allowed for connecting and for each read.
-        proxy: an ``http://`` proxy URL (may carry ``user:password@``; it is
-            never shown).
+        proxy: an ``http://`` proxy URL for every request (may carry
+            ``user:password@``; it is never shown).
+        trust_env: without ``proxy``, take the proxy from ``HTTP_PROXY``,
+            ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``, by the same rules as
+            every oaproto adapter (see ``docs/proxies.md``). A ``session`` you
+            pass may add its own ``trust_env`` behaviour where these rules pick no proxy.
+
+    Raises:
+        LocalProtocolError: the proxy URL (given or from the environment) is unusable.
     """
 
     def __init__(
@@ -41,27 +50,29 @@ class AiohttpTransport:
         *,
         timeout: float = 60.0,
         proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         self._session = session
         self._owned = session is None
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
-        self._proxy = proxy
+        self._proxies = ProxyRules.configure(proxy, trust_env=trust_env)
 
     def __repr__(self) -> str:
-        return (
-            f"AiohttpTransport(timeout={self._timeout.sock_read}, proxy={self._proxy is not None})"
-        )
+        return f"AiohttpTransport(timeout={self._timeout.sock_read}, proxy={bool(self._proxies)})"
 
     async def _request(self, request: HttpRequest) -> aiohttp.ClientResponse:
         if self._session is None:
             self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+        server = self._proxies.for_url(request.url)
+        headers, proxy_headers = _with_proxy_credentials(request, server)
         return await self._session.request(
             request.method,
             request.url,
-            headers=request.headers,
+            headers=headers,
             data=request.body or None,
             timeout=self._timeout,
-            proxy=self._proxy,
+            proxy=None if server is None else server.url,
+            proxy_headers=proxy_headers,
             allow_redirects=False,
         )
 
@@ -102,3 +113,19 @@ class AiohttpTransport:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+def _with_proxy_credentials(
+    request: HttpRequest, server: ProxyServer | None
+) -> tuple[Headers, dict[str, str] | None]:
+    """The request's headers and the ``CONNECT`` request's extra headers.
+
+    The credentials travel as a header, never in the proxy URL, so no aiohttp
+    message can show them: on the tunnel's ``CONNECT`` for https, on the
+    request itself for http (aiohttp sends ``proxy_headers`` only on ``CONNECT``).
+    """
+    if server is None or server.authorization is None:
+        return request.headers, None
+    if request.url.startswith("https://"):
+        return request.headers, {"Proxy-Authorization": server.authorization}
+    return (*request.headers, ("proxy-authorization", server.authorization)), None

@@ -3,6 +3,8 @@
 One connection per request, sent with ``Connection: close``: no pool to keep
 consistent under cancellation, and nothing left half-read after an aborted
 stream. ``https://`` URLs use anyio's TLS with the default (verifying) context.
+Through an HTTP proxy, ``http://`` requests are sent in absolute form and
+``https://`` ones through a ``CONNECT`` tunnel, with TLS inside it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from urllib.parse import urlsplit
 import anyio
 import anyio.abc
 import h11
+from anyio.streams.tls import TLSStream
 
 from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
 
 from ._protocols import AsyncStreamResponse
+from ._proxy import ProxyRules, ProxyServer
 from ._util import ExceptionMap, amap_chunks, map_exceptions
 
 __all__ = ["H11Transport"]
@@ -74,16 +78,74 @@ class H11Transport:
     """Send requests with h11 over anyio sockets (asyncio or trio).
 
     Args:
-        timeout: seconds allowed for connecting, each write and each read.
+        timeout: seconds allowed for connecting (through a proxy: until the
+            tunnel and TLS are up), each write and each read.
         ssl_context: the TLS context for ``https://`` URLs (default: verifying).
+        proxy: an ``http://`` proxy URL for every request (may carry
+            ``user:password@``, sent as ``Proxy-Authorization``; it is never shown).
+        trust_env: without ``proxy``, take the proxy from ``HTTP_PROXY``,
+            ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY``, by the same rules as
+            every oaproto adapter (see ``docs/proxies.md``).
+
+    Raises:
+        LocalProtocolError: the proxy URL (given or from the environment) is unusable.
     """
 
-    def __init__(self, *, timeout: float = 60.0, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 60.0,
+        ssl_context: ssl.SSLContext | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
+    ) -> None:
         self._timeout = timeout
         self._ssl_context = ssl_context
+        self._proxies = ProxyRules.configure(proxy, trust_env=trust_env)
 
     def __repr__(self) -> str:
-        return f"H11Transport(timeout={self._timeout})"
+        return f"H11Transport(timeout={self._timeout}, proxy={bool(self._proxies)})"
+
+    async def _connect(
+        self, host: str, port: int, tls: bool, proxy: ProxyServer | None
+    ) -> anyio.abc.ByteStream:
+        if proxy is None:
+            # HTTP framing detects truncation: closing need not wait for TLS close_notify.
+            if tls:
+                return await anyio.connect_tcp(
+                    host,
+                    port,
+                    tls=True,
+                    ssl_context=self._ssl_context,
+                    tls_standard_compatible=False,
+                )
+            return await anyio.connect_tcp(host, port)
+        stream = await anyio.connect_tcp(proxy.host, proxy.port)
+        if not tls:
+            return stream  # the request itself goes to the proxy, in absolute form
+        try:
+            await self._open_tunnel(stream, host, port, proxy)
+            return await TLSStream.wrap(
+                stream, hostname=host, ssl_context=self._ssl_context, standard_compatible=False
+            )
+        except BaseException:
+            await anyio.aclose_forcefully(stream)
+            raise
+
+    async def _open_tunnel(
+        self, stream: anyio.abc.ByteStream, host: str, port: int, proxy: ProxyServer
+    ) -> None:
+        authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        headers = [("host", authority)]
+        if proxy.authorization is not None:
+            headers.append(("proxy-authorization", proxy.authorization))
+        request = h11.Request(method="CONNECT", target=authority, headers=headers)
+        response = await _Exchange(stream, self._timeout).start(request, b"")
+        if not 200 <= response.status_code < 300:
+            reason = response.reason.decode("latin-1")
+            raise TransportError(
+                f"the proxy refused the tunnel to {authority}: {response.status_code} {reason}"
+            )
 
     @asynccontextmanager
     async def _exchange(
@@ -96,19 +158,13 @@ class H11Transport:
         headers = [("host", url.netloc), *request.headers, ("connection", "close")]
         if request.body:
             headers.append(("content-length", str(len(request.body))))
+        proxy = self._proxies.for_url(request.url)
+        if proxy is not None and not tls:
+            target = f"http://{url.netloc}{target}"  # absolute form, for the proxy
+            if proxy.authorization is not None:
+                headers.append(("proxy-authorization", proxy.authorization))
         with map_exceptions(_ERRORS), anyio.fail_after(self._timeout):
-            # HTTP framing detects truncation: closing need not wait for TLS close_notify.
-            stream: anyio.abc.ByteStream = await (
-                anyio.connect_tcp(
-                    host,
-                    port,
-                    tls=True,
-                    ssl_context=self._ssl_context,
-                    tls_standard_compatible=False,
-                )
-                if tls
-                else anyio.connect_tcp(host, port)
-            )
+            stream = await self._connect(host, port, tls, proxy)
         try:
             exchange = _Exchange(stream, self._timeout)
             with map_exceptions(_ERRORS):

@@ -5,18 +5,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing, asynccontextmanager, closing, contextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Generic, TypeVar
 
 import httpx
 
-from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
+from oaproto import (
+    HttpRequest,
+    HttpResponse,
+    LocalProtocolError,
+    TransportError,
+    TransportTimeoutError,
+)
 
 from ._protocols import AsyncStreamResponse, StreamResponse
+from ._proxy import ProxyRules, ProxyServer
 from ._util import ExceptionMap, amap_chunks, map_chunks, map_exceptions
 
 __all__ = ["AsyncHttpxTransport", "HttpxTransport"]
+
+Pool = TypeVar("Pool", httpx.HTTPTransport, httpx.AsyncHTTPTransport)
 
 _ERRORS: ExceptionMap = {
     httpx.TimeoutException: TransportTimeoutError,
@@ -28,6 +38,68 @@ _ERRORS: ExceptionMap = {
 def _jar() -> CookieJar:
     # Response cookies are refused: the credential travels in the core's headers.
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+class _ProxyRoutes(Generic[Pool]):
+    """One connection pool per proxy the rules pick (``None``: direct), made on first use.
+
+    httpx's own proxy choice is per client and reads the environment its own
+    way; routing each request here applies the rules every adapter shares.
+    """
+
+    def __init__(self, rules: ProxyRules, make_pool: Callable[[httpx.Proxy | None], Pool]) -> None:
+        self._rules = rules
+        self._make_pool: Callable[[httpx.Proxy | None], Pool] = make_pool
+        self.pools: dict[ProxyServer | None, Pool] = {}
+
+    def pool_for(self, url: httpx.URL) -> Pool:
+        server = self._rules.for_url(str(url))
+        pool = self.pools.get(server)
+        if pool is None:
+            proxy = None
+            if server is not None:
+                # Credentials apart from the URL: httpx masks them in its repr.
+                auth = None if server.username is None else (server.username, server.password or "")
+                proxy = httpx.Proxy(server.url, auth=auth)
+            pool = self.pools[server] = self._make_pool(proxy)
+        return pool
+
+
+class _Router(httpx.BaseTransport):
+    def __init__(self, rules: ProxyRules, trust_env: bool) -> None:
+        # trust_env stays for what else httpx reads there (SSL_CERT_FILE, SSL_CERT_DIR).
+        self._routes = _ProxyRoutes(
+            rules, lambda proxy: httpx.HTTPTransport(proxy=proxy, trust_env=trust_env)
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._routes.pool_for(request.url).handle_request(request)
+
+    def close(self) -> None:
+        for pool in self._routes.pools.values():
+            pool.close()
+
+
+class _AsyncRouter(httpx.AsyncBaseTransport):
+    def __init__(self, rules: ProxyRules, trust_env: bool) -> None:
+        self._routes = _ProxyRoutes(
+            rules, lambda proxy: httpx.AsyncHTTPTransport(proxy=proxy, trust_env=trust_env)
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._routes.pool_for(request.url).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for pool in self._routes.pools.values():
+            await pool.aclose()
+
+
+def _check_owned(client: object, proxy: str | None) -> None:
+    if client is not None and proxy is not None:
+        raise LocalProtocolError(
+            "proxy= applies to the client the transport creates; configure the proxy of "
+            "the client you pass instead"
+        )
 
 
 def _build(
@@ -55,20 +127,39 @@ class HttpxTransport:
             transport owns one.
         timeout: seconds allowed for connecting, each read and each write
             (owned client only).
-        proxy: a proxy URL for an owned client (never shown); httpx also
-            honours ``HTTPS_PROXY``.
+        proxy: an ``http://`` proxy URL for every request of an owned client
+            (may carry ``user:password@``; it is never shown).
+        trust_env: for an owned client without ``proxy``, take the proxy from
+            ``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY`` and ``NO_PROXY`` by the
+            same rules as every oaproto adapter (see ``docs/proxies.md``), not by
+            httpx's own; httpx still reads ``SSL_CERT_FILE``/``SSL_CERT_DIR``.
+
+    Raises:
+        LocalProtocolError: the proxy URL is unusable, or ``proxy`` was given with ``client``.
     """
 
     def __init__(
-        self, client: httpx.Client | None = None, *, timeout: float = 60.0, proxy: str | None = None
+        self,
+        client: httpx.Client | None = None,
+        *,
+        timeout: float = 60.0,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
+        _check_owned(client, proxy)
         self._owned = client is None
+        self._proxied: bool | None = None  # unknown for a client passed in
         if client is None:
-            client = httpx.Client(timeout=timeout, proxy=proxy, cookies=_jar())
+            rules = ProxyRules.configure(proxy, trust_env=trust_env)
+            self._proxied = bool(rules)
+            router = _Router(rules, trust_env)
+            client = httpx.Client(
+                timeout=timeout, transport=router, trust_env=trust_env, cookies=_jar()
+            )
         self._client = client
 
     def __repr__(self) -> str:
-        return f"HttpxTransport(owned_client={self._owned})"
+        return f"HttpxTransport(owned_client={self._owned}, proxy={self._proxied})"
 
     def send(self, request: HttpRequest, *, timeout: float | None = None) -> HttpResponse:
         """Send ``request`` and read the whole response."""
@@ -105,14 +196,22 @@ class AsyncHttpxTransport:
         *,
         timeout: float = 60.0,
         proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
+        _check_owned(client, proxy)
         self._owned = client is None
+        self._proxied: bool | None = None  # unknown for a client passed in
         if client is None:
-            client = httpx.AsyncClient(timeout=timeout, proxy=proxy, cookies=_jar())
+            rules = ProxyRules.configure(proxy, trust_env=trust_env)
+            self._proxied = bool(rules)
+            router = _AsyncRouter(rules, trust_env)
+            client = httpx.AsyncClient(
+                timeout=timeout, transport=router, trust_env=trust_env, cookies=_jar()
+            )
         self._client = client
 
     def __repr__(self) -> str:
-        return f"AsyncHttpxTransport(owned_client={self._owned})"
+        return f"AsyncHttpxTransport(owned_client={self._owned}, proxy={self._proxied})"
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` and read the whole response."""

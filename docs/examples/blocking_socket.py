@@ -57,3 +57,27 @@ def run(config: oaproto.ClientConfig, prompt: str) -> str:
         return event.text  # authoritative: the joined tokens may differ
     finally:  # delete_chat() is legal in every state that knows the chat
         exchange(session, session.delete_chat())
+
+
+def main() -> None:
+    """Chat once with the server at argv[1] (token: $OAPROTO_TOKEN), else with a local one."""
+    # Imported here: the driver above needs nothing but socket, urllib.parse and oaproto.
+    import os
+    import sys
+
+    if len(sys.argv) > 1:  # a server of yours, e.g. `oaproto serve`
+        token = os.environ.get("OAPROTO_TOKEN")
+        config = oaproto.ClientConfig(
+            base_url=sys.argv[1], dialect=oaproto.Dialect.INFERENCE, token=token
+        )
+        print("\n" + run(config, "Hello there"))  # the streamed tokens, then the final text
+        return
+    from oaproto.transports.server import run_in_thread  # needs oaproto[server]
+
+    with run_in_thread(warn_open_mode=False) as server:
+        config = oaproto.ClientConfig(base_url=server.url, dialect=oaproto.Dialect.INFERENCE)
+        print("\n" + run(config, "Hello there"))
+
+
+if __name__ == "__main__":
+    main()

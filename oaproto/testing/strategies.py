@@ -33,7 +33,7 @@ Example, checking a parser against the expected events whatever the chunking::
         events += decoder.close()
         assert events == expected
 
-Expected events are :class:`oaproto.ServerSentEvent` values; for another
+Expected events are :class:`oaproto.sse.ServerSentEvent` values; for another
 parser compare ``(event, data, id, retry)`` field by field.
 """
 
@@ -579,7 +579,7 @@ def sse_events(*, max_size: int = 8) -> st.SearchStrategy[list[ServerSentEvent]]
         max_size: the most events in one list.
 
     Returns:
-        A strategy for lists of :class:`~oaproto.ServerSentEvent`.
+        A strategy for lists of :class:`~oaproto.sse.ServerSentEvent`.
     """
     data = st.lists(_values, min_size=1, max_size=3).map("\n".join)
     event = st.builds(

@@ -7,7 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fixtures_api import (
+
+from oaproto import (
+    PRESETS,
+    APIError,
+    AuthenticationError,
+    BusyError,
+    Dialect,
+    HttpRequest,
+    LocalProtocolError,
+    NotFoundError,
+    RemoteProtocolError,
+    SamplingParameters,
+    ValidationError,
+)
+from oaproto.api import Call, ChatAPI
+from oaproto.models import Chat, ChatPage, ChatSummary, Message, PluginEntry, TokenPair
+from tests.helpers.api_fixtures import (
     ASSISTANT_ID,
     BASE_URL,
     CHAT_ID,
@@ -28,28 +44,6 @@ from fixtures_api import (
     config,
     response,
 )
-
-from oaproto import (
-    PRESETS,
-    APIError,
-    AuthenticationError,
-    BusyError,
-    Call,
-    Chat,
-    ChatAPI,
-    ChatPage,
-    ChatSummary,
-    HttpRequest,
-    LocalProtocolError,
-    Message,
-    NotFoundError,
-    PluginEntry,
-    RemoteProtocolError,
-    SamplingParameters,
-    TokenPair,
-    ValidationError,
-)
-from oaproto._config import Dialect
 
 WEB = Dialect.WEB
 INF = Dialect.INFERENCE

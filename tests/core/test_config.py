@@ -1,23 +1,14 @@
-"""ClientConfig and build_request: credentials per dialect, URL checks, cookie chunking."""
+"""ClientConfig and request assembly: credentials per dialect, URL checks, cookie chunking."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 
-from oaproto import LocalProtocolError
-from oaproto._config import (
-    COOKIE_CHUNK_SIZE,
-    DEV_COOKIE_NAME,
-    SECURE_COOKIE_NAME,
-    ClientConfig,
-    Dialect,
-    build_request,
-    encode_json,
-    quote_segment,
-)
+from oaproto import ClientConfig, Dialect, LocalProtocolError
+from oaproto.api import ChatAPI
+from oaproto.credentials import COOKIE_CHUNK_SIZE, DEV_COOKIE_NAME, SECURE_COOKIE_NAME
 
 SECRET = "tok-3f9a8b7c6d5e"
 
@@ -114,12 +105,13 @@ def test_one_character_over_gives_two_chunks() -> None:
     assert [name[-2:] for name, _ in _cookie_pairs(token)] == [".0", ".1"]
 
 
-# --- build_request ---
+# --- request assembly (every ChatAPI call goes through the same builder) ---
 
 
-def test_build_request_without_body() -> None:
+def test_request_without_body() -> None:
     config = ClientConfig(base_url="https://oa.test/", token=SECRET)
-    request = build_request(config, "GET", "/api/chat", query={"chat_id": "a b&c"})
+    request = ChatAPI(config).get_chat("a b&c").request
+    assert request.method == "GET"
     assert request.url == "https://oa.test/api/chat?chat_id=a+b%26c"
     assert request.headers == (
         ("accept", "application/json"),
@@ -131,19 +123,17 @@ def test_build_request_without_body() -> None:
     assert SECRET not in repr(request)
 
 
-def test_build_request_keeps_a_path_prefix_and_skips_an_empty_query() -> None:
+def test_request_keeps_a_path_prefix_and_skips_an_empty_query() -> None:
     config = ClientConfig(base_url="http://127.0.0.1:8000/oa", dialect=Dialect.INFERENCE)
-    request = build_request(config, "DELETE", "/chats/x", query={})
-    assert request.url == "http://127.0.0.1:8000/oa/chats/x"
+    request = ChatAPI(config).delete_chat("x").request
+    assert (request.method, request.url) == ("DELETE", "http://127.0.0.1:8000/oa/chats/x")
     assert request.header("authorization") is None
 
 
-def test_build_request_with_json_body() -> None:
+def test_request_with_json_body_is_compact_raw_utf8() -> None:
     config = ClientConfig(token=SECRET, dialect=Dialect.INFERENCE, user_agent="test/1")
-    request = build_request(
-        config, "POST", "/chats", json_body={"content": "h\u00e9", "n": 2**64 - 2}
-    )
-    assert request.body == '{"content":"h\u00e9","n":18446744073709551614}'.encode()
+    request = ChatAPI(config).post_prompter_message("c", "h\u00e9\u2028", None).request
+    assert request.body == '{"parent_id":null,"content":"h\u00e9\u2028"}'.encode()
     assert request.headers == (
         ("accept", "application/json"),
         ("user-agent", "test/1"),
@@ -152,23 +142,11 @@ def test_build_request_with_json_body() -> None:
     )
 
 
-def test_null_is_a_body_distinct_from_no_body() -> None:
-    request = build_request(ClientConfig(), "PUT", "/x", json_body=None)
-    assert request.body == b"null"
-    assert request.header("content-type") == "application/json"
-
-
-def test_build_stream_request() -> None:
-    request = build_request(ClientConfig(), "GET", "/api/chat/events", stream=True)
+def test_stream_request() -> None:
+    request = ChatAPI(ClientConfig()).stream_events("c", "m")
     assert request.stream is True
     assert request.header("accept") == "text/event-stream"
     assert request.header("cache-control") == "no-cache"
-
-
-def test_encode_json_is_compact_raw_utf8() -> None:
-    encoded = encode_json({"a": [1, None, "\u00e9\u2028"], "b": 1.1111111111111112})
-    assert encoded == '{"a":[1,null,"\u00e9\u2028"],"b":1.1111111111111112}'.encode()
-    assert json.loads(encoded)["b"] == 1 / 0.9
 
 
 @pytest.mark.parametrize(
@@ -181,8 +159,9 @@ def test_encode_json_is_compact_raw_utf8() -> None:
         ("\u00e9", "%C3%A9"),
     ],
 )
-def test_quote_segment(value: str, quoted: str) -> None:
-    assert quote_segment(value) == quoted
+def test_ids_are_quoted_as_one_path_segment(value: str, quoted: str) -> None:
+    config = ClientConfig(base_url="http://oa.test", dialect=Dialect.INFERENCE)
+    assert ChatAPI(config).get_chat(value).request.url == f"http://oa.test/chats/{quoted}"
 
 
 @pytest.mark.parametrize("name", ["bad;name", "bad name", "a=b", "line\nbreak"])

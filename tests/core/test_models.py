@@ -8,7 +8,22 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fixtures_api import (
+
+from oaproto import PRESETS, RemoteProtocolError, SamplingParameters
+from oaproto.models import (
+    Chat,
+    ChatPage,
+    ChatSummary,
+    Message,
+    MessageState,
+    ModelConfigInfo,
+    ParameterConfig,
+    PluginEntry,
+    Report,
+    Role,
+    TokenPair,
+)
+from tests.helpers.api_fixtures import (
     ASSISTANT_ID,
     ASSISTANT_MESSAGE,
     BIG_SEED,
@@ -25,23 +40,6 @@ from fixtures_api import (
     PROMPTER_MESSAGE,
     SECRET,
     TOKEN_PAIR_JSON,
-)
-
-from oaproto import (
-    PRESETS,
-    Chat,
-    ChatPage,
-    ChatSummary,
-    Message,
-    MessageState,
-    ModelConfigInfo,
-    ParameterConfig,
-    PluginEntry,
-    RemoteProtocolError,
-    Report,
-    Role,
-    SamplingParameters,
-    TokenPair,
 )
 
 

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oaproto import LocalProtocolError, format_prompt, gpt4free_prompt, wrap_inst
+from oaproto import LocalProtocolError
+from oaproto.g4f import format_prompt, gpt4free_prompt, wrap_inst
 
 
 def test_single_message_is_sent_unchanged() -> None:

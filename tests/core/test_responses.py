@@ -5,7 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fixtures_api import (
+
+from oaproto import (
+    APIError,
+    AuthenticationError,
+    BusyError,
+    Dialect,
+    HttpRequest,
+    NotFoundError,
+    OAProtoError,
+    RemoteProtocolError,
+    ValidationError,
+)
+from oaproto.api import ChatAPI, parse_json, raise_for_status
+from tests.helpers.api_fixtures import (
     ASSISTANT_MESSAGE,
     BIG_SEED,
     EMPTY,
@@ -21,21 +34,6 @@ from fixtures_api import (
     response,
 )
 
-from oaproto import (
-    APIError,
-    AuthenticationError,
-    BusyError,
-    HttpRequest,
-    NotFoundError,
-    OAProtoError,
-    RemoteProtocolError,
-    ValidationError,
-    parse_json,
-    raise_for_status,
-)
-from oaproto._config import Dialect, build_request
-from oaproto._responses import error_detail
-
 WEB = Dialect.WEB
 INF = Dialect.INFERENCE
 
@@ -45,8 +43,7 @@ PYDANTIC_LIST = [
 
 
 def _request(dialect: Dialect = WEB) -> HttpRequest:
-    path = "/api/chat/prompter_message" if dialect is WEB else "/chats/c1/prompter_message"
-    return build_request(config(dialect), "POST", path, json_body={"content": "hi"})
+    return ChatAPI(config(dialect)).post_prompter_message("c1", "hi", None).request
 
 
 # --- parse_json ---
@@ -185,7 +182,7 @@ def test_other_statuses_are_plain_api_errors(status: int) -> None:
     assert type(info.value) is APIError
 
 
-# --- error_detail ---
+# --- APIError.detail: where each dialect keeps the error text ---
 
 
 @pytest.mark.parametrize(
@@ -207,4 +204,6 @@ def test_other_statuses_are_plain_api_errors(status: int) -> None:
     ],
 )
 def test_error_detail_shapes(dialect: Dialect, body: bytes, detail: Any) -> None:
-    assert error_detail(body, dialect) == detail
+    with pytest.raises(APIError) as info:
+        raise_for_status(response(400, body), request=_request(dialect), dialect=dialect)
+    assert info.value.detail == detail

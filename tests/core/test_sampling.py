@@ -9,17 +9,9 @@ from typing import Any
 
 import pytest
 
-from oaproto import (
-    DEFAULT_MODEL_CONFIG_NAME,
-    GPT4FREE_SAMPLING,
-    MODEL_CONFIGS,
-    PRESETS,
-    LocalProtocolError,
-    ModelConfig,
-    RemoteProtocolError,
-    SamplingParameters,
-)
-from oaproto._config import encode_json
+from oaproto import PRESETS, LocalProtocolError, RemoteProtocolError, SamplingParameters
+from oaproto.g4f import GPT4FREE_SAMPLING
+from oaproto.models import DEFAULT_MODEL_CONFIG_NAME, MODEL_CONFIGS, ModelConfig
 
 FIELDS = ["top_k", "top_p", "typical_p", "temperature", "repetition_penalty", "max_new_tokens"]
 
@@ -35,12 +27,17 @@ def test_defaults_let_the_server_choose_except_max_new_tokens() -> None:
     }
 
 
+def _encode(value: object) -> bytes:
+    # How the core sends JSON: compact, raw UTF-8 (both servers' own encoding).
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def test_to_json_uses_the_servers_field_order() -> None:
     params = SamplingParameters(
         max_new_tokens=5, repetition_penalty=1.3, temperature=0.5, typical_p=0.2, top_p=0.9, top_k=7
     )
     assert list(params.to_json()) == FIELDS
-    assert encode_json(params.to_json()) == (
+    assert _encode(params.to_json()) == (
         b'{"top_k":7,"top_p":0.9,"typical_p":0.2,"temperature":0.5,'
         b'"repetition_penalty":1.3,"max_new_tokens":5}'
     )
@@ -171,7 +168,7 @@ def test_presets_match_the_reference_table_in_order() -> None:
 
 
 def test_k50_plugins_repetition_penalty_serialises_exactly() -> None:
-    encoded = encode_json(PRESETS["k50-Plugins"].to_json())
+    encoded = _encode(PRESETS["k50-Plugins"].to_json())
     assert b'"repetition_penalty":1.1111111111111112' in encoded
     assert json.loads(encoded)["repetition_penalty"] == 1 / 0.9
 

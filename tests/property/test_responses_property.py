@@ -19,18 +19,16 @@ from oaproto import (
     APIError,
     AuthenticationError,
     BusyError,
-    Call,
-    ChatAPI,
+    ClientConfig,
+    Dialect,
     HttpResponse,
     NotFoundError,
     OAProtoError,
-    PluginEntry,
     RemoteProtocolError,
     ValidationError,
-    parse_json,
-    raise_for_status,
 )
-from oaproto._config import ClientConfig, Dialect
+from oaproto.api import Call, ChatAPI, parse_json, raise_for_status
+from oaproto.models import PluginEntry
 
 SETTINGS = settings(max_examples=200, deadline=None)
 SECRET = "property-secret-token"

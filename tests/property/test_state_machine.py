@@ -14,19 +14,34 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-# The situations and fixtures live with the session tests.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "session"))
-
-from fixtures_session import (
+from oaproto import (
+    NEED_DATA,
+    APIError,
+    AssistantMessageQueued,
+    ChatCreated,
+    ChatDeleted,
+    ChatSession,
+    ChatState,
+    Dialect,
+    HttpRequest,
+    HttpResponse,
+    LocalProtocolError,
+    OAProtoError,
+    PrompterMessagePosted,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyUnfinished,
+)
+from oaproto.state import BEFORE_COMMAND, REQUIRES, TRANSITIONS, SessionInput
+from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     BUSY_TEXT,
     CREATED_RESPONSE,
@@ -59,29 +74,6 @@ from fixtures_session import (
     reach,
     token,
 )
-
-from oaproto import (
-    NEED_DATA,
-    TRANSITIONS,
-    APIError,
-    AssistantMessageQueued,
-    ChatCreated,
-    ChatDeleted,
-    ChatSession,
-    ChatState,
-    HttpRequest,
-    HttpResponse,
-    LocalProtocolError,
-    OAProtoError,
-    PrompterMessagePosted,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    ReplyUnfinished,
-    SessionInput,
-)
-from oaproto._config import Dialect
-from oaproto._state import BEFORE_COMMAND, REQUIRES
 
 I = SessionInput  # noqa: E741
 CALLS = [i for i in SessionInput if not i.is_outcome]

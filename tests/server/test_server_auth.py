@@ -8,9 +8,9 @@ import logging
 from typing import Any
 
 import pytest
-from srv_raw import expect_head, json_head, request
 
 from oaproto.transports.server import ServerConfig, ThreadedServer
+from tests.helpers.raw_http import expect_head, json_head, request
 
 SECURE = "__Secure-next-auth.session-token"
 DEV = "next-auth.session-token"

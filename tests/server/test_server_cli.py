@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from srv_raw import conversation, events_path, request, stream
+
+from tests.helpers.raw_http import conversation, events_path, request, stream
 
 SERVE = "import sys; from oaproto.transports.cli import main; sys.exit(main(sys.argv[1:]))"
 URL_LINE = re.compile(r"^oaproto reference server listening on (http://127\.0\.0\.1:(\d+))$")

@@ -8,7 +8,18 @@ import socket
 from typing import Any
 
 import pytest
-from srv_raw import (
+
+from oaproto.transports.server import (
+    INVALID_JSON_FRAME,
+    MALFORMED_SSE_FRAME,
+    UNKNOWN_EVENT_FRAME,
+    Fault,
+    FaultKind,
+    FaultRule,
+    FaultSpecError,
+    ThreadedServer,
+)
+from tests.helpers.raw_http import (
     Connection,
     RawResponse,
     conversation,
@@ -22,17 +33,6 @@ from srv_raw import (
     request,
     stream,
     wait_message_state,
-)
-
-from oaproto.transports.server import (
-    INVALID_JSON_FRAME,
-    MALFORMED_SSE_FRAME,
-    UNKNOWN_EVENT_FRAME,
-    Fault,
-    FaultKind,
-    FaultRule,
-    FaultSpecError,
-    ThreadedServer,
 )
 
 STREAMING = {"pending_interval": 5.0, "token_delay": 0.002}

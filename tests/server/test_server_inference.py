@@ -8,7 +8,10 @@ import time
 from typing import Any
 
 import pytest
-from srv_raw import (
+
+from oaproto.models import MODEL_CONFIGS
+from oaproto.transports.server import ThreadedServer
+from tests.helpers.raw_http import (
     conversation,
     events_path,
     expect_head,
@@ -18,9 +21,6 @@ from srv_raw import (
     request,
     wait_message_state,
 )
-
-from oaproto._sampling import MODEL_CONFIGS
-from oaproto.transports.server import ThreadedServer
 
 TEXT_500 = b"Internal Server Error"
 TEXT_500_HEAD = [("content-length", "21"), ("content-type", "text/plain; charset=utf-8")]

@@ -10,16 +10,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from srv_raw import (
-    RawResponse,
-    conversation,
-    event_json,
-    events_path,
-    new_chat,
-    read_stream,
-    request,
-    stream,
-)
 
 from oaproto.transports.server import (
     GenerationRequest,
@@ -28,6 +18,16 @@ from oaproto.transports.server import (
     SyncServer,
     ThreadedServer,
     run_in_thread,
+)
+from tests.helpers.raw_http import (
+    RawResponse,
+    conversation,
+    event_json,
+    events_path,
+    new_chat,
+    read_stream,
+    request,
+    stream,
 )
 
 

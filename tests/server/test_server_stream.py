@@ -9,7 +9,9 @@ import time
 from typing import Any
 
 import pytest
-from srv_raw import (
+
+from oaproto.transports.server import ThreadedServer
+from tests.helpers.raw_http import (
     RawResponse,
     assistant,
     conversation,
@@ -23,8 +25,6 @@ from srv_raw import (
     stream,
     wait_message_state,
 )
-
-from oaproto.transports.server import ThreadedServer
 
 SSE_HEAD = (
     b"HTTP/1.1 200 OK\r\n"

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from srv_raw import RawResponse, expect_head, json_head, read_stream, request
 
 from oaproto.transports.server import ThreadedServer
+from tests.helpers.raw_http import RawResponse, expect_head, json_head, read_stream, request
 
 WEB_JSON = "application/json; charset=utf-8"
 COOKIE = "__Secure-next-auth.session-token"

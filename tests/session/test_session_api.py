@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import typing
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    NEED_DATA,
+    PRESETS,
+    AssistantMessageQueued,
+    ChatCreated,
+    ChatDeleted,
+    ChatState,
+    Dialect,
+    Event,
+    LifecycleEvent,
+    LocalProtocolError,
+    Pending,
+    PluginIntermediate,
+    PrompterMessagePosted,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyOptions,
+    ReplyUnfinished,
+    SamplingParameters,
+    StreamEvent,
+    Token,
+    UnknownStreamEvent,
+)
+from oaproto.models import PluginEntry
+from oaproto.state import BEFORE_COMMAND, TRANSITIONS, Revert, SessionInput
+from tests.helpers.session_fixtures import (
     CREATED_RESPONSE,
     DIALECTS,
     INFERENCE,
@@ -18,36 +46,6 @@ from fixtures_session import (
     public_attributes,
     reach,
 )
-
-from oaproto import (
-    NEED_DATA,
-    PRESETS,
-    TRANSITIONS,
-    AssistantMessageQueued,
-    ChatCreated,
-    ChatDeleted,
-    ChatState,
-    Event,
-    LifecycleEvent,
-    LocalProtocolError,
-    NeedData,
-    Pending,
-    PluginEntry,
-    PluginIntermediate,
-    PrompterMessagePosted,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    ReplyOptions,
-    ReplyUnfinished,
-    SamplingParameters,
-    SessionInput,
-    StreamEvent,
-    Token,
-    UnknownStreamEvent,
-)
-from oaproto._config import Dialect
-from oaproto._state import BEFORE_COMMAND, Revert
 
 PLUGIN = PluginEntry(url="https://plugins.example/ai-plugin.json")
 
@@ -82,28 +80,30 @@ def test_reply_options_are_validated(kwargs: dict[str, object]) -> None:
         ReplyOptions(**kwargs)  # type: ignore[arg-type]
 
 
-def test_reply_options_with_changes() -> None:
+def test_reply_options_change_through_dataclasses_replace() -> None:
     options = ReplyOptions(plugins=[PLUGIN])  # type: ignore[arg-type]
     assert options.plugins == (PLUGIN,)
-    changed = options.with_changes(model_config_name="_lorem", system_prompt="Be brief")
+    changed = dataclasses.replace(options, model_config_name="_lorem", system_prompt="Be brief")
     assert (changed.model_config_name, changed.system_prompt) == ("_lorem", "Be brief")
     assert options.model_config_name == "OA_SFT_Llama_30B_6"
-    with pytest.raises(LocalProtocolError, match="unknown reply option"):
-        options.with_changes(temperature=0.5)
+    with pytest.raises(TypeError, match="temperature"):
+        dataclasses.replace(options, temperature=0.5)  # type: ignore[call-arg]
     with pytest.raises(LocalProtocolError):
-        options.with_changes(sampling=None)
+        dataclasses.replace(options, sampling=None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_session_options_and_per_call_overrides_reach_the_body(dialect: Dialect) -> None:
     session = new_session(
         dialect,
-        model_config_name="_lorem",
-        sampling=PRESETS["typical2"],
-        plugins=[PLUGIN],
-        system_prompt="sys",
-        user_profile="profile",
-        user_response_instructions="be kind",
+        ReplyOptions(
+            model_config_name="_lorem",
+            sampling=PRESETS["typical2"],
+            plugins=(PLUGIN,),
+            system_prompt="sys",
+            user_profile="profile",
+            user_response_instructions="be kind",
+        ),
     )
     session.create_chat()
     session.receive_response(CREATED_RESPONSE)
@@ -126,7 +126,9 @@ def test_overrides_apply_to_one_request_only(dialect: Dialect) -> None:
     session = reach("PROMPTED", dialect)
     sampling = SamplingParameters(temperature=0.1)
     body = json.loads(
-        session.request_assistant_message(sampling=sampling, system_prompt="x", plugins=()).body
+        session.request_assistant_message(
+            ReplyOptions(sampling=sampling, system_prompt="x", plugins=())
+        ).body
     )
     assert body["sampling_parameters"]["temperature"] == 0.1
     assert body["system_prompt"] == "x"
@@ -137,15 +139,23 @@ def test_overrides_apply_to_one_request_only(dialect: Dialect) -> None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize(
-    "overrides",
-    [{"stream": True}, {"sampling": "k50"}, {"model_config_name": ""}, {"plugins": ["x"]}],
+    "options",
+    [{"stream": True}, {"model_config_name": "_lorem"}, "k50", ReplyOptions],
 )
-def test_bad_overrides_change_nothing(dialect: Dialect, overrides: dict[str, object]) -> None:
+def test_bad_options_change_nothing(dialect: Dialect, options: object) -> None:
     session = reach("PROMPTED", dialect)
     before = public_attributes(session)
-    with pytest.raises(LocalProtocolError):
-        session.request_assistant_message(**overrides)
+    with pytest.raises(LocalProtocolError, match="options must be a ReplyOptions"):
+        session.request_assistant_message(options)  # type: ignore[arg-type]
     assert public_attributes(session) == before
+
+
+@pytest.mark.parametrize(
+    "options", [{"model_config_name": "_lorem"}, PRESETS["k50"]], ids=["dict", "sampling"]
+)
+def test_the_constructor_refuses_what_is_not_reply_options(options: object) -> None:
+    with pytest.raises(LocalProtocolError, match="options must be a ReplyOptions"):
+        new_session(Dialect.WEB, options)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -161,9 +171,9 @@ def test_post_rejects_non_string_content(dialect: Dialect, content: object) -> N
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_bad_session_options_are_refused(dialect: Dialect) -> None:
     with pytest.raises(LocalProtocolError):
-        new_session(dialect, sampling={"top_k": 1})
+        new_session(dialect, ReplyOptions(sampling={"top_k": 1}))  # type: ignore[arg-type]
     with pytest.raises(LocalProtocolError):
-        new_session(dialect, plugins=["x"])
+        new_session(dialect, ReplyOptions(plugins=["x"]))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -246,8 +256,8 @@ def test_events_reject_positional_arguments_and_mutation() -> None:
 
 
 def test_need_data_is_a_one_member_enum() -> None:
-    assert NEED_DATA is NeedData.NEED_DATA
-    assert list(NeedData) == [NEED_DATA]
+    kind: type[enum.Enum] = type(NEED_DATA)
+    assert list(kind) == [NEED_DATA]
 
 
 def test_outcome_inputs_are_marked() -> None:

@@ -12,7 +12,25 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    APIError,
+    AuthenticationError,
+    BusyError,
+    ChatState,
+    Dialect,
+    HttpResponse,
+    LocalProtocolError,
+    OAProtoError,
+    RemoteProtocolError,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyOptions,
+    SamplingParameters,
+    ValidationError,
+)
+from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     ASSISTANT_ID,
     BUSY_TEXT,
@@ -42,22 +60,6 @@ from fixtures_session import (
     stream,
     text_response,
 )
-
-from oaproto import (
-    APIError,
-    AuthenticationError,
-    BusyError,
-    ChatState,
-    HttpResponse,
-    LocalProtocolError,
-    OAProtoError,
-    RemoteProtocolError,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    ValidationError,
-)
-from oaproto._config import Dialect
 
 S = ChatState
 
@@ -233,7 +235,7 @@ def test_error_leaves_only_cleanup_and_recovery(dialect: Dialect, name: str) -> 
 def test_the_session_is_still_usable_after_a_local_error() -> None:
     session = reach("PROMPTED", WEB)
     with pytest.raises(LocalProtocolError):
-        session.request_assistant_message(stream=True)
+        session.request_assistant_message({"stream": True})  # type: ignore[arg-type]
     with pytest.raises(LocalProtocolError):
         session.receive_response(json_response(pending_read()))
     session.request_assistant_message()
@@ -315,7 +317,9 @@ def test_g4f_5_stray_keywords_are_refused_not_sent(dialect: Dialect) -> None:
     session = reach("PROMPTED", dialect)
     for bad in ({"stream": True}, {"auth": "x"}, {"max_new_tokens": None}):
         with pytest.raises(LocalProtocolError):
-            session.request_assistant_message(**bad)
+            session.request_assistant_message(bad)  # type: ignore[arg-type]
+        with pytest.raises((TypeError, LocalProtocolError)):
+            ReplyOptions(sampling=SamplingParameters(**bad))
         assert session.state is S.PROMPTED
         assert session.prompter_message_id == PROMPTER_ID
 
@@ -323,7 +327,9 @@ def test_g4f_5_stray_keywords_are_refused_not_sent(dialect: Dialect) -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_g4f_6_unknown_model_leaves_a_deletable_chat(dialect: Dialect) -> None:
     session = reach("PROMPTED", dialect)
-    body = json.loads(session.request_assistant_message(model_config_name="gpt-3.5-turbo").body)
+    body = json.loads(
+        session.request_assistant_message(ReplyOptions(model_config_name="gpt-3.5-turbo")).body
+    )
     assert body["model_config_name"] == "gpt-3.5-turbo"
     with pytest.raises(ValidationError, match=r"gpt-3\.5-turbo"):
         session.receive_response(error_json(dialect, "Model gpt-3.5-turbo not found", 422))

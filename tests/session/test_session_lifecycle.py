@@ -5,7 +5,25 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    APIError,
+    AssistantMessageQueued,
+    ChatCreated,
+    ChatDeleted,
+    ChatSession,
+    ChatState,
+    Dialect,
+    LocalProtocolError,
+    PrompterMessagePosted,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    ReplyOptions,
+    ReplyUnfinished,
+    Token,
+)
+from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     ASSISTANT_2_ID,
     ASSISTANT_ID,
@@ -42,23 +60,6 @@ from fixtures_session import (
     stream,
     token,
 )
-
-from oaproto import (
-    APIError,
-    AssistantMessageQueued,
-    ChatCreated,
-    ChatDeleted,
-    ChatSession,
-    ChatState,
-    LocalProtocolError,
-    PrompterMessagePosted,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    ReplyUnfinished,
-    Token,
-)
-from oaproto._config import Dialect
 
 S = ChatState
 
@@ -225,7 +226,7 @@ def test_error_event_without_a_message(dialect: Dialect) -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_regenerate_after_a_complete_reply(dialect: Dialect) -> None:
     session = reach("REPLIED", dialect)
-    request = session.request_assistant_message(sampling=session.options.sampling)
+    request = session.request_assistant_message(session.options)
     # Regenerating (a UI retry) is a new assistant message on the same prompter parent.
     assert (_body(request.body)["parent_id"], session.reply_text) == (PROMPTER_ID, None)
     session.receive_response(json_response(pending_read(id=ASSISTANT_RETRY_ID)))
@@ -270,7 +271,7 @@ def test_resume_replied_allows_post_and_regenerate(dialect: Dialect) -> None:
         chat_id=CHAT_ID,
         parent_id=ASSISTANT_ID,
         prompter_message_id=PROMPTER_ID,
-        model_config_name="_lorem",
+        options=ReplyOptions(model_config_name="_lorem"),
     )
     assert state_of(session) is S.REPLIED
     body = _body(session.request_assistant_message().body)

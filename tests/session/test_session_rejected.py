@@ -13,7 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    APIError,
+    AuthenticationError,
+    BusyError,
+    ChatDeleted,
+    ChatSession,
+    ChatState,
+    Dialect,
+    HttpRequest,
+    HttpResponse,
+    NotFoundError,
+    RemoteProtocolError,
+    ReplyCompleted,
+    ValidationError,
+)
+from tests.helpers.session_fixtures import (
     BUSY_TEXT,
     CREATED_RESPONSE,
     DIALECTS,
@@ -37,22 +53,6 @@ from fixtures_session import (
     stream,
     text_response,
 )
-
-from oaproto import (
-    APIError,
-    AuthenticationError,
-    BusyError,
-    ChatDeleted,
-    ChatSession,
-    ChatState,
-    HttpRequest,
-    HttpResponse,
-    NotFoundError,
-    RemoteProtocolError,
-    ReplyCompleted,
-    ValidationError,
-)
-from oaproto._config import Dialect
 
 S = ChatState
 

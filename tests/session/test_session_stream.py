@@ -8,7 +8,30 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
-from fixtures_session import (
+
+from oaproto import (
+    NEED_DATA,
+    APIError,
+    ChatSession,
+    ChatState,
+    Dialect,
+    Event,
+    IncompleteReplyError,
+    LocalProtocolError,
+    OAProtoError,
+    Pending,
+    PluginIntermediate,
+    RemoteProtocolError,
+    ReplyAlreadyFinished,
+    ReplyCompleted,
+    ReplyFailed,
+    SSELimitError,
+    Token,
+    UnknownStreamEvent,
+    ValidationError,
+)
+from oaproto.api import MAX_ERROR_BODY_SIZE
+from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     ASSISTANT_ID,
     CREATED_RESPONSE,
@@ -41,29 +64,6 @@ from fixtures_session import (
     stream,
     token,
 )
-
-from oaproto import (
-    NEED_DATA,
-    APIError,
-    ChatSession,
-    ChatState,
-    IncompleteReplyError,
-    LocalProtocolError,
-    OAProtoError,
-    Pending,
-    PluginIntermediate,
-    RemoteProtocolError,
-    ReplyAlreadyFinished,
-    ReplyCompleted,
-    ReplyFailed,
-    SSELimitError,
-    Token,
-    UnknownStreamEvent,
-    ValidationError,
-)
-from oaproto._config import Dialect
-from oaproto._events import Event
-from oaproto._session import MAX_ERROR_BODY_SIZE
 
 S = ChatState
 
@@ -407,7 +407,7 @@ def test_malformed_frames_raise_with_the_partial_text(dialect: Dialect, name: st
 
 
 def _queued_with_limits(**limits: int) -> ChatSession:
-    session = new_session(INFERENCE, **limits)
+    session = new_session(INFERENCE, None, **limits)
     session.create_chat()
     session.receive_response(CREATED_RESPONSE)
     session.post_prompter_message("Hi")

@@ -8,10 +8,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from fixtures_session import SENT_FROM
 
-from oaproto import TRANSITIONS, ChatState
-from oaproto._state import BEFORE_COMMAND
+from oaproto import ChatState
+from oaproto.state import BEFORE_COMMAND, TRANSITIONS
+from tests.helpers.session_fixtures import SENT_FROM
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

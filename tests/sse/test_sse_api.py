@@ -9,16 +9,10 @@ import operator
 import pickle
 
 import pytest
-from sse_helpers import decode
 
-from oaproto import (
-    LocalProtocolError,
-    ServerSentEvent,
-    SSEDecoder,
-    SSELimitError,
-    comment,
-    encode_sse,
-)
+from oaproto import LocalProtocolError, SSELimitError
+from oaproto.sse import ServerSentEvent, SSEDecoder, comment, encode_sse
+from tests.helpers.sse_decoding import decode
 
 # --- ServerSentEvent ---------------------------------------------------------------
 

@@ -8,8 +8,9 @@ behind (open block, pending ID, blank line due, CR just seen).
 from __future__ import annotations
 
 import pytest
-from spec_reference import parse
-from sse_helpers import decode
+
+from tests.helpers.sse_decoding import decode
+from tests.helpers.sse_spec import parse
 
 PAD = b"data: " + b"p" * 150 + b"\n\n"  # long enough for the fast path
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from spec_reference import parse
-from sse_helpers import assert_every_chunking
 
-from oaproto import ServerSentEvent as E
+from oaproto.sse import ServerSentEvent as E
+from tests.helpers.sse_decoding import assert_every_chunking
+from tests.helpers.sse_spec import parse
 
 
 @dataclass(frozen=True)

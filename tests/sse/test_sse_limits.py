@@ -5,10 +5,11 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from sse_helpers import chunkings, decode
 
-from oaproto import LocalProtocolError, RemoteProtocolError, SSEDecoder, SSELimitError
-from oaproto import ServerSentEvent as E
+from oaproto import LocalProtocolError, RemoteProtocolError, SSELimitError
+from oaproto.sse import ServerSentEvent as E
+from oaproto.sse import SSEDecoder
+from tests.helpers.sse_decoding import chunkings, decode
 
 
 def feed_all(decoder: SSEDecoder, chunks: list[bytes]) -> list[E]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import tracemalloc
 
-from sse_helpers import assert_every_chunking, decode
-
-from oaproto import ServerSentEvent as E
-from oaproto import SSEDecoder
+from oaproto.sse import ServerSentEvent as E
+from oaproto.sse import SSEDecoder
+from tests.helpers.sse_decoding import assert_every_chunking, decode
 
 
 def test_leading_bom_is_stripped_and_first_event_kept() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spec_reference import limit_offence, parse
-from sse_helpers import Decoded, decode
 
-from oaproto import ServerSentEvent, SSEDecoder, SSELimitError, comment, encode_sse
+from oaproto import SSELimitError
+from oaproto.sse import ServerSentEvent, SSEDecoder, comment, encode_sse
 from oaproto.testing.strategies import chunkings, hostile_streams, sse_events, sse_streams
+from tests.helpers.sse_decoding import Decoded, decode
+from tests.helpers.sse_spec import limit_offence, parse
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -9,11 +9,11 @@ import sys
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spec_reference import parse
 
-from oaproto import ServerSentEvent
+from oaproto.sse import ServerSentEvent
 from oaproto.testing import strategies
 from oaproto.testing.strategies import chunkings, hostile_streams, sse_events, sse_streams
+from tests.helpers.sse_spec import parse
 
 SETTINGS = settings(max_examples=200, deadline=None)
 

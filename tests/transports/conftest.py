@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from transport_harness import ADAPTERS, SERVER_DEFAULTS, Harness
 
 from oaproto.transports.server import ThreadedServer, run_in_thread
+from tests.helpers.transport_harness import ADAPTERS, SERVER_DEFAULTS, Harness
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import sys
 from typing import Any
 
 import pytest
-from transport_harness import ADAPTERS, make_transport
 
 from oaproto import HttpRequest
 from oaproto.transports import StreamResponse
 from oaproto.transports.server import ThreadedServer
+from tests.helpers.transport_harness import ADAPTERS, make_transport
 
 LIBRARIES = ("asyncio", "aiohttp", "httpx", "requests", "h11", "anyio", "trio", "urllib3")
 

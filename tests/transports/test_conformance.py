@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from transport_harness import Harness, assert_deleted, steps, stored_chat
 
 from oaproto import (
     APIError,
@@ -25,12 +24,14 @@ from oaproto import (
     ReplyCompleted,
     ReplyError,
     ReplyFailed,
+    ReplyOptions,
     Token,
     TransportError,
     TransportTimeoutError,
     ValidationError,
 )
 from oaproto.transports.server import ECHO_MODEL_NAME
+from tests.helpers.transport_harness import Harness, assert_deleted, steps, stored_chat
 
 DIALECTS = [Dialect.INFERENCE, Dialect.WEB]
 
@@ -69,7 +70,7 @@ def test_full_lifecycle_streams_what_the_server_generated(
 
 
 def test_multi_turn_continues_the_same_chat(harness: Harness) -> None:
-    with harness.chat(model_config_name=ECHO_MODEL_NAME) as chat:
+    with harness.chat(options=ReplyOptions(model_config_name=ECHO_MODEL_NAME)) as chat:
         assert chat.ask("one two three") == "one two three"
         first_reply = chat.session.parent_id
         assert chat.ask("four five") == "four five"
@@ -250,7 +251,7 @@ def test_reply_timeout_bounds_the_whole_reply(harness: Harness) -> None:
 
 
 def test_failed_delete_is_noted_on_the_original_exception(harness: Harness) -> None:
-    harness.server.faults.add("status=500", step="delete_chat")
+    harness.server.faults.add("status=500", step="delete_chat", times=2)
     with pytest.raises(ValueError, match="user code") as raised:
         stream(harness, until=ReplyCompleted, raising=ValueError)
     notes = getattr(raised.value, "__notes__", [])
@@ -260,20 +261,20 @@ def test_failed_delete_is_noted_on_the_original_exception(harness: Harness) -> N
 
 
 def test_cleanup_can_be_retried_after_a_failed_delete(harness: Harness) -> None:
-    harness.server.faults.add("status=500", step="delete_chat")
+    harness.server.faults.add("status=500", step="delete_chat", times=2)
     with harness.chat() as chat:
         chat.ask("Hello")
         with pytest.raises(APIError):
             chat.close()
         assert chat.session.needs_cleanup
-        chat.close()  # the fault fired once
+        chat.close()  # the fault fired twice: once per try of the first close()
         assert not chat.session.needs_cleanup
     assert_deleted(harness.server, chat.session.chat_id)
-    assert steps(harness.server).count("delete_chat") == 2
+    assert steps(harness.server).count("delete_chat") == 3
 
 
 def test_failed_delete_on_a_clean_exit_is_raised(harness: Harness) -> None:
-    harness.server.faults.add("status=503", step="delete_chat")
+    harness.server.faults.add("status=503", step="delete_chat", times=2)
     with pytest.raises(BusyError):
         ask(harness, "Hello")
     assert harness.session.needs_cleanup

@@ -9,9 +9,9 @@ session is back where the refused command was called, and asking again (or
 from __future__ import annotations
 
 import pytest
-from transport_harness import Harness, assert_deleted, steps, stored_chat
 
 from oaproto import APIError, BusyError, ChatState, Dialect, ValidationError
+from tests.helpers.transport_harness import Harness, assert_deleted, steps, stored_chat
 
 DIALECTS = [Dialect.INFERENCE, Dialect.WEB]
 

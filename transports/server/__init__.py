@@ -2,7 +2,7 @@
 
 It serves the website's API (``/api/chat/...``) and the inference server's
 (``/chats/...``, ``/configs/...``, ``/auth/...``) at once, byte for byte as
-``docs/server.md`` and the protocol reference describe them, with simulated
+``docs/server.md`` and ``docs/protocol.md`` describe them, with simulated
 workers, request recording for tests, and faults selectable at start, at run
 time, or per request.
 

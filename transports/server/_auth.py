@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from oaproto import DEV_COOKIE_NAME, SECURE_COOKIE_NAME
+from oaproto.credentials import DEV_COOKIE_NAME, SECURE_COOKIE_NAME
 
 from ._config import DEFAULT_USER_ID, ServerConfig
 from ._replies import ReplyError, inf_detail, inf_text500

@@ -126,7 +126,7 @@ def lorem_words(seed: int) -> list[str]:
 
 
 class LoremBackend:
-    """The fake ``_lorem`` worker: a lorem-ipsum paragraph, one word per token (§11).
+    """The fake ``_lorem`` worker: a lorem-ipsum paragraph, one word per token.
 
     Deterministic: the words depend only on ``work_parameters.seed``.
     """

@@ -34,7 +34,7 @@ def _normalise_tokens(tokens: Mapping[str, str] | Sequence[str]) -> Mapping[str,
 class ServerConfig:
     """Everything the reference server needs to know at start.
 
-    Defaults are the inference server's own defaults (reference §5.3) except
+    Defaults are the inference server's own defaults except
     where a test server needs to be faster; tests usually shrink the
     intervals further (``token_delay=0``, ``pending_interval=0.05``).
 
@@ -48,27 +48,28 @@ class ServerConfig:
             ``Authorization: Bearer`` token on both dialects. Empty: open mode,
             every request maps to :data:`DEFAULT_USER_ID` whatever it sends.
         trusted_client_keys: API keys accepted in the inference server's
-            ``TrustedClient`` header (reference §3.1).
+            ``TrustedClient`` header.
         allow_debug_auth: serve ``/auth/login/debug`` and ``/auth/callback/debug``.
-        access_token_ttl: seconds a debug-login access token stays valid (§3.1: 60 min).
-        chat_enabled: ``False`` answers most web routes 404 (``ENABLE_CHAT`` off, §1.1).
+        access_token_ttl: seconds a debug-login access token stays valid
+            (the real server's: 60 min).
+        chat_enabled: ``False`` answers most web routes 404 (``ENABLE_CHAT`` off).
         token_delay: seconds between two tokens of the built-in backends.
-        ping_interval: seconds between ``: ping`` comments on a stream (§2.2: 15 s).
+        ping_interval: seconds between ``: ping`` comments on a stream (the real server's: 15 s).
         pending_interval: seconds a stream waits for an item before a
-            ``pending`` event (§2.3: 1 s).
+            ``pending`` event (the real server's: 1 s).
         workers: simulated workers; more queued messages than this wait with
             ``pending`` events.
         work_queue_max_size: queue length at which assistant messages get 503
-            (§5.3; ``None`` = unlimited).
+            (``None`` = unlimited).
         assistant_message_timeout: a message dequeued later than this after
-            creation ends with the ``Timeout`` error (§2.4).
+            creation ends with the ``Timeout`` error.
         message_queue_expire: buffered events expire this long after the last
-            one was queued (§2.6).
-        chat_max_messages: the 413 limit on messages per chat (§1.4; ``None`` = off).
-        message_max_length: the 413 limit on prompter content (§1.4; ``None`` = off).
+            one was queued.
+        chat_max_messages: the 413 limit on messages per chat (``None`` = off).
+        message_max_length: the 413 limit on prompter content (``None`` = off).
         rate_limit: ``(times, seconds)`` per user on ``assistant_message``
-            (§5.3: 20 per 600 + 60 s); ``None`` disables it.
-        allowed_model_config_names: ``"*"`` or a comma list (§5.1).
+            (the real server's: 20 per 600 + 60 s); ``None`` disables it.
+        allowed_model_config_names: ``"*"`` or a comma list.
         default_backend: ``"lorem"`` or ``"echo"``: serves every reference
             model config name without an entry in ``backends``.
         backends: model config name -> backend; names not in the reference

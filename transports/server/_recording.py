@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from oaproto import redact_headers
+from oaproto._http import redact_headers
 
 from ._auth import parse_cookies
 

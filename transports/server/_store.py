@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 # The server stores the same states the client parses (reference §4.3).
-from oaproto import MessageState
+from oaproto.models import MessageState
 
 __all__ = [
     "Chat",

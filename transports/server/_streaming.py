@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from oaproto import comment, encode_sse
+from oaproto.sse import comment, encode_sse
 
 from ._events import WORKER_ABORT_ERROR, Item, error_item, pending_data
 from ._faults import (

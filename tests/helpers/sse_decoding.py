@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
-from oaproto import ServerSentEvent, SSEDecoder
+from oaproto.sse import ServerSentEvent, SSEDecoder
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from oaproto import ServerSentEvent
+from oaproto.sse import ServerSentEvent
 
 # Mirrors the decoder's documented choice: longer retry values are ignored.
 MAX_RETRY_DIGITS = 4300

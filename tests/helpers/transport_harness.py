@@ -9,15 +9,21 @@ Cancellation, which needs a native task, is tested separately.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import anyio.from_thread
 
-from oaproto import ClientConfig, Dialect, StreamEvent
-from oaproto.transports import AsyncChatClient, AsyncReplyStream, ChatClient
+from oaproto import ClientConfig, Dialect, ReplyOptions, StreamEvent
+from oaproto.transports import (
+    CLEANUP_TIMEOUT,
+    IDLE_TIMEOUT,
+    REPLY_TIMEOUT,
+    AsyncChatClient,
+    AsyncReplyStream,
+    ChatClient,
+)
 from oaproto.transports.aiohttp import AiohttpTransport
 from oaproto.transports.h11_anyio import H11Transport
 from oaproto.transports.httpx import AsyncHttpxTransport, HttpxTransport
@@ -26,6 +32,8 @@ from oaproto.transports.server import ThreadedServer
 
 #: The only credential the test server accepts; it must never leak anywhere.
 TOKEN = "tok-5ecret-d0-not-leak-8c1f"
+#: The reply options of every harness chat unless a test passes others.
+LOREM = ReplyOptions(model_config_name="_lorem")
 
 #: Adapter ids: (driver kind, portal backend or None).
 ADAPTERS = ["requests", "httpx", "httpx-async", "aiohttp", "h11-asyncio", "h11-trio"]
@@ -109,8 +117,8 @@ class PortalChat:
         self.session = chat.session
         self.api = chat.api
 
-    def ask(self, content: str, **overrides: Any) -> str:
-        text: str = self._portal.call(functools.partial(self.chat.ask, content, **overrides))
+    def ask(self, content: str, options: ReplyOptions | None = None) -> str:
+        text: str = self._portal.call(self.chat.ask, content, options)
         return text
 
     def call(self, call: Any) -> Any:
@@ -119,11 +127,13 @@ class PortalChat:
     def close(self) -> None:
         self._portal.call(self.chat.close)
 
-    def reply(self, content: str, **overrides: Any) -> AbstractContextManager[PortalStream]:
-        return self._stream(self.chat.reply(content, **overrides))
+    def reply(
+        self, content: str, options: ReplyOptions | None = None
+    ) -> AbstractContextManager[PortalStream]:
+        return self._stream(self.chat.reply(content, options))
 
-    def retry(self, **overrides: Any) -> AbstractContextManager[PortalStream]:
-        return self._stream(self.chat.retry(**overrides))
+    def retry(self, options: ReplyOptions | None = None) -> AbstractContextManager[PortalStream]:
+        return self._stream(self.chat.retry(options))
 
     @contextmanager
     def _stream(self, events: AsyncReplyStream) -> Iterator[PortalStream]:
@@ -152,21 +162,40 @@ class Harness:
         *,
         token: str | None = TOKEN,
         transport_timeout: float = 5.0,
-        **options: Any,
+        options: ReplyOptions = LOREM,
+        idle_timeout: float | None = IDLE_TIMEOUT,
+        reply_timeout: float | None = REPLY_TIMEOUT,
+        cleanup_timeout: float = CLEANUP_TIMEOUT,
     ) -> Iterator[Any]:
         """``with harness.chat(...) as chat``: a ``ChatClient`` or a :class:`PortalChat`."""
-        options.setdefault("model_config_name", "_lorem")
         config = self.config(dialect, token)
         transport = make_transport(self.adapter, transport_timeout)
         if self.adapter in ("requests", "httpx"):
-            with transport, ChatClient(transport, config, **options) as chat:
+            with (
+                transport,
+                ChatClient(
+                    transport,
+                    config,
+                    options,
+                    idle_timeout=idle_timeout,
+                    reply_timeout=reply_timeout,
+                    cleanup_timeout=cleanup_timeout,
+                ) as chat,
+            ):
                 self.session = chat.session
                 yield chat
             return
         backend = "trio" if self.adapter.endswith("trio") else "asyncio"
         with anyio.from_thread.start_blocking_portal(backend) as portal:
             try:
-                client = AsyncChatClient(transport, config, **options)
+                client = AsyncChatClient(
+                    transport,
+                    config,
+                    options,
+                    idle_timeout=idle_timeout,
+                    reply_timeout=reply_timeout,
+                    cleanup_timeout=cleanup_timeout,
+                )
                 with portal.wrap_async_context_manager(client) as chat:
                     self.session = chat.session
                     yield PortalChat(portal, chat)

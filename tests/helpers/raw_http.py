@@ -16,7 +16,7 @@ from typing import Any
 
 import h11
 
-from oaproto import SSEDecoder
+from oaproto.sse import SSEDecoder
 
 DEFAULT_TIMEOUT = 10.0
 

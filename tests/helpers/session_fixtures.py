@@ -7,7 +7,7 @@ and ``": "`` separators and ASCII escapes (§2.2, §2.3), pings in both forms.
 
 ``reach(name, dialect)`` drives a fresh session to a named situation (a
 state, sometimes reached by a particular path) using only the public API.
-Import as ``from fixtures_session import ...``.
+Import as ``from tests.helpers.session_fixtures import ...``.
 """
 
 from __future__ import annotations
@@ -16,11 +16,16 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from oaproto import HttpResponse
-from oaproto._config import ClientConfig, Dialect
-from oaproto._events import NEED_DATA, Event
-from oaproto._session import ChatSession
-from oaproto._state import ChatState
+from oaproto import (
+    NEED_DATA,
+    ChatSession,
+    ChatState,
+    ClientConfig,
+    Dialect,
+    Event,
+    HttpResponse,
+    ReplyOptions,
+)
 
 WEB = Dialect.WEB
 INFERENCE = Dialect.INFERENCE
@@ -46,9 +51,11 @@ def config(dialect: Dialect) -> ClientConfig:
     return ClientConfig(base_url=BASE_URL, dialect=dialect, token=SECRET)
 
 
-def new_session(dialect: Dialect, **options: Any) -> ChatSession:
-    """A fresh session in ``IDLE``."""
-    return ChatSession(config(dialect), **options)
+def new_session(
+    dialect: Dialect, options: ReplyOptions | None = None, **limits: int
+) -> ChatSession:
+    """A fresh session in ``IDLE``; ``limits``: ``max_line_size``, ``max_event_size``."""
+    return ChatSession(config(dialect), options, **limits)
 
 
 # --- JSON objects (§4.1, §4.2), field order as serialised ---

@@ -2,13 +2,12 @@
 
 Bodies are bytes exactly as a server sends them: the inference server's compact
 JSON in the model's field order (reference §3.2, §4.2), and the web API's error
-shapes (§1.3, §1.4). Import as ``from fixtures_api import ...``.
+shapes (§1.3, §1.4). Import as ``from tests.helpers.api_fixtures import ...``.
 """
 
 from __future__ import annotations
 
-from oaproto._config import ClientConfig, Dialect
-from oaproto._http import HttpResponse
+from oaproto import ClientConfig, Dialect, HttpResponse
 
 # A credential the tests look for in every repr and error message.
 SECRET = "s3cret-session-token-value"

@@ -1,0 +1,1 @@
+"""The documentation tests: the site, its code blocks, citations and examples."""
