@@ -20,7 +20,7 @@ Requires hypothesis (``pip install 'oaproto[testing]'``). Four families:
 Example, checking a parser against the expected events whatever the chunking::
 
     from hypothesis import given, strategies as st
-    from oaproto import SSEDecoder
+    from oaproto.sse import SSEDecoder
     from oaproto.testing.strategies import chunkings, sse_streams
 
     @given(st.data())

@@ -14,7 +14,7 @@ from httpx_sse import EventSource
 from openai._streaming import SSEDecoder as OpenAIDecoder
 from sseclient import SSEClient
 
-from oaproto import ServerSentEvent, SSEDecoder
+from oaproto.sse import ServerSentEvent, SSEDecoder
 
 
 def httpx_sse_parse(chunks: list[bytes]) -> list[object]:
@@ -48,3 +48,8 @@ def oaproto_parse(chunks: list[bytes]) -> list[ServerSentEvent]:
 def not_events(chunks: list[bytes]) -> list[object]:
     """Returns what no event can be read from: for the kit's usage errors."""
     return [len(chunk) for chunk in chunks]
+
+
+def raising_parse(chunks: list[bytes]) -> list[object]:
+    """Raises TypeError on every body: a parser's own error is a finding, not a usage error."""
+    raise TypeError(f"cannot parse {len(chunks)} reads")

@@ -57,7 +57,7 @@ def test_usage_errors_exit_2() -> None:
         ("peer_parsers:__doc__",): "oaproto sse-check: peer_parsers:__doc__ is not callable",
         ("peer_parsers:oaproto_parse", "--rule", "nope"): "unknown rules ['nope']",
         ("peer_parsers:oaproto_parse", "--examples", "-1"): "examples must be >= 0",
-        ("sse_helpers:split_at",): "",  # called with the wrong arguments: a finding, not usage
+        ("peer_parsers:raising_parse",): "",  # its TypeError is a finding, not a usage error
     }
     for args, message in cases.items():
         result = sse_check(*args)

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import pytest
 from hypothesis.errors import NoSuchExample
-from mutants import parse_with
-from peer_parsers import httpx_sse_parse, oaproto_parse, openai_parse, sseclient_parse
 
 import oaproto.testing
 from oaproto.testing import RULES, assert_sse_conformant, check_sse_parser
 from oaproto.testing.conformance import MIXED_RULE, ConformanceReport, ParseFunction
+from tests.sse.mutants import parse_with
+from tests.sse.peer_parsers import httpx_sse_parse, oaproto_parse, openai_parse, sseclient_parse
 
 # The rules each peer breaks (installed versions: httpx-sse 0.4, sseclient-py 1.9, the
 # openai SDK's decoder). A peer that fixes one makes its test fail: update the set.
@@ -96,7 +96,7 @@ def test_report_reads_as_a_table_with_counterexamples() -> None:
     assert failure.counterexample.got == ()
     assert report.failed_rules == ("bom",)
     assert not report.passed
-    assert report.parser == "peer_parsers.httpx_sse_parse"
+    assert report.parser == "tests.sse.peer_parsers.httpx_sse_parse"
     assert (report.examples, report.seed) == (0, 0)
 
 

@@ -13,11 +13,11 @@ from collections.abc import Callable, Sequence
 import pytest
 from hypothesis import Phase, given, seed, settings
 from hypothesis import strategies as st
-from mutants import MUTATIONS, parse_with
-from peer_parsers import oaproto_parse
 
 from oaproto.testing import check_sse_parser
 from oaproto.testing.strategies import chunkings, sse_streams
+from tests.sse.mutants import MUTATIONS, parse_with
+from tests.sse.peer_parsers import oaproto_parse
 
 SEEDS = (1, 2, 3)
 # 200 examples, not derandomized, no shrinking (finding is what is measured).

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spec_reference import parse as reference_parse
-from sse_helpers import decode
 
-from oaproto import ServerSentEvent
+from oaproto.sse import ServerSentEvent
 from oaproto.testing import RULES, VECTORS, Vector, interpret_stream, spec_events
 from oaproto.testing._oracle import utf8_decode
 from oaproto.testing.strategies import chunkings, hostile_streams, sse_streams
+from tests.helpers.sse_decoding import decode
+from tests.helpers.sse_spec import parse as reference_parse
 
 SETTINGS = settings(max_examples=150, deadline=None)
 
