@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from oaproto.transports.cli import main
+
 HERE = Path(__file__).resolve().parent
 COMMAND = [sys.executable, "-m", "oaproto.transports.cli", "sse-check"]
 
@@ -73,3 +77,27 @@ def test_events_of_the_wrong_shape_are_a_usage_error() -> None:
     result = sse_check("peer_parsers:not_events")
     assert result.returncode == 2
     assert "parse() must return events" in result.stderr
+
+
+def test_in_process_statuses(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same command through cli.main, so the command's own lines are measured too.
+    monkeypatch.chdir(HERE)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p != str(HERE)])
+    assert main(["sse-check", "peer_parsers:oaproto_parse", "--examples", "0"]) == 0
+    assert "26 pass" not in capsys.readouterr().out  # no mixed row without examples
+    assert (
+        main(["sse-check", "peer_parsers:httpx_sse_parse", "--examples", "0", "--rule", "bom"]) == 1
+    )
+    assert "FAIL bom" in capsys.readouterr().out
+    assert main(["sse-check", "peer_parsers:oaproto_parse", "--no-retry", "--examples", "0"]) == 0
+    assert "retry-valid          not checked" in capsys.readouterr().out
+    for target in (
+        "nocolon",
+        "no_such_module_xyz:parse",
+        "peer_parsers:nope",
+        "peer_parsers:__doc__",
+    ):
+        assert main(["sse-check", target]) == 2
+        assert capsys.readouterr().err.startswith("oaproto sse-check: ")
