@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from ._config import Dialect
-from ._errors import IncompleteReplyError, LocalProtocolError, RemoteProtocolError, SSELimitError
+from ._errors import IncompleteReplyError, RemoteProtocolError, SSELimitError
 from ._events import (
     NEED_DATA,
     NeedData,
@@ -33,10 +33,44 @@ from ._models import Message
 from ._responses import raise_for_status
 from ._sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["MAX_ERROR_BODY_SIZE", "ReplyStreamReader", "expect_assistant", "reply_completed"]
+__all__ = [
+    "MAX_ERROR_BODY_SIZE",
+    "ReplyStreamReader",
+    "expect_assistant",
+    "plain_token_text",
+    "reply_completed",
+]
 
 #: How much of a rejected stream's body is kept for its error.
 MAX_ERROR_BODY_SIZE = 64 * 1024
+
+# A token frame exactly as the servers write it (``json.dumps`` defaults).
+_TEXT_FRAME_HEAD = '{"event_type": "token", "text": "'
+_TEXT_FRAME_TAIL = '"}'
+_TEXT_FRAME_HEAD_SIZE = len(_TEXT_FRAME_HEAD)
+_MIN_TEXT_FRAME_SIZE = _TEXT_FRAME_HEAD_SIZE + len(_TEXT_FRAME_TAIL)
+
+
+def plain_token_text(data: str) -> str | None:
+    """The text of a token frame that ``json.loads`` would decode to the same value, else ``None``.
+
+    Most events of a reply are ``{"event_type": "token", "text": "..."}`` with
+    a text that needs no JSON escape; those are read by slicing. Anything else
+    (escapes, other fields or spacing) returns ``None`` and goes to ``json.loads``.
+    """
+    # The length check keeps the head's closing quote out of the tail.
+    if not (
+        data.startswith(_TEXT_FRAME_HEAD)
+        and data.endswith(_TEXT_FRAME_TAIL)
+        and len(data) >= _MIN_TEXT_FRAME_SIZE
+    ):
+        return None
+    text = data[_TEXT_FRAME_HEAD_SIZE:-2]
+    # JSON strings cannot hold a raw quote or control character, and a
+    # backslash starts an escape; isprintable() rejects every control character.
+    if '"' in text or "\\" in text or not text.isprintable():
+        return None
+    return text
 
 
 def expect_assistant(message: Message, message_id: str | None, what: str) -> None:
@@ -80,7 +114,7 @@ class ReplyStreamReader:
         self._status = 0
         self._undecoded = False  # not an event stream: the body is kept and judged at EOF
         self._body = bytearray()  # that body, at most MAX_ERROR_BODY_SIZE
-        self._pending = bytearray()  # fed, not yet decoded
+        self._pending: list[bytes] = []  # fed, not yet decoded
         self._events: deque[ServerSentEvent] = deque()  # decoded, not yet returned
         # A limit error of the decoder, raised once the events before it are returned.
         self._limit_error: SSELimitError | None = None
@@ -109,8 +143,7 @@ class ReplyStreamReader:
             self._undecoded = media_type != "text/event-stream"
 
     def feed(self, data: bytes) -> None:
-        if self._eof:
-            raise LocalProtocolError("receive_data() after receive_eof()")
+        # The session's table refuses data after the end of the body.
         if not data:
             return
         self._saw_bytes = True
@@ -118,11 +151,10 @@ class ReplyStreamReader:
             room = MAX_ERROR_BODY_SIZE - len(self._body)
             self._body += data[:room]
         else:
-            self._pending += data
+            # Kept, not copied: a bytes object cannot change; anything else is copied.
+            self._pending.append(data if type(data) is bytes else bytes(data))
 
     def feed_eof(self) -> None:
-        if self._eof:
-            raise LocalProtocolError("receive_eof() called twice")
         self._eof = True
 
     def next_event(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
@@ -166,8 +198,9 @@ class ReplyStreamReader:
                 # Whole chunks: a limit error carries the events its chunk
                 # completed before the offending line, so they are returned
                 # first and the events never depend on the chunking.
-                chunk = bytes(self._pending)
-                self._pending.clear()
+                pending = self._pending
+                chunk = pending[0] if len(pending) == 1 else b"".join(pending)
+                pending.clear()
                 try:
                     self._events.extend(self._decoder.feed(chunk))
                 except SSELimitError as exc:
@@ -193,6 +226,10 @@ class ReplyStreamReader:
             # sse-starlette <= 1.3.3 keep-alive: "event: ping" with a timestamp
             # as data (§2.2). The newer comment form never reaches us.
             return None
+        text = plain_token_text(sse.data)
+        if text is not None:
+            self.tokens.append(text)
+            return Token(text=text)
         try:
             frame = sse.json()
         except (ValueError, RecursionError):

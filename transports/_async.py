@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Any, TypeVar
@@ -33,19 +32,18 @@ from oaproto import (
     ReplyFailed,
     ReplyUnfinished,
     StreamEvent,
+    Token,
     TransportError,
     TransportTimeoutError,
 )
 
-from ._bounded_async import close_bounded, next_chunk, send_bounded
+from ._bounded_async import BodyReader, close_bounded, send_bounded
 from ._protocols import AsyncTransport
 from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT, cleanup_failure_noted_on
 
 __all__ = ["AsyncChatClient", "AsyncReplyStream"]
 
 T = TypeVar("T")
-
-_STREAMING = frozenset({ChatState.OPENING, ChatState.STREAMING})
 
 
 class AsyncChatClient:
@@ -115,7 +113,7 @@ class AsyncChatClient:
         stream, self._stream = self._stream, None
         # The core's transition comes first and cannot be interrupted (httpcore#927).
         request = self.session.delete_chat() if self.session.needs_cleanup else None
-        if request is None and self.session.state in _STREAMING:
+        if request is None and self.session.is_streaming:
             self.session.abandon_stream()
         try:
             if stream is not None:
@@ -185,10 +183,10 @@ class AsyncReplyStream:
         self._client = client
         self._content = content
         self._overrides = overrides
-        self._chunks: AsyncIterator[bytes] | None = None  # the open body
+        self._body: BodyReader | None = None  # the open body
         self._broken: TransportError | None = None  # why the body ended early
         self._stack: AsyncExitStack | None = None  # this stream's response, while open
-        self._deadlines = (math.inf, math.inf)  # (idle, reply)
+        self._idle_deadline = self._reply_deadline = math.inf
         #: The final event, once seen.
         self.outcome: ReplyCompleted | ReplyFailed | None = None
 
@@ -210,10 +208,11 @@ class AsyncReplyStream:
         except BaseException as exc:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
-        self._chunks = response.chunks
+        self._body = body = BodyReader(response)
+        stream.callback(body.stop)
         idle, total = client._timeouts
         now = time.monotonic()
-        self._deadlines = (now + idle, now + total)
+        self._idle_deadline, self._reply_deadline = now + idle, now + total
         return self
 
     async def __aexit__(
@@ -231,7 +230,7 @@ class AsyncReplyStream:
         if stream is None or client._stream is not stream:
             return  # never opened, or already closed (by the client's cleanup)
         client._stream = None
-        if client.session.state in _STREAMING:
+        if client.session.is_streaming:
             client.session.abandon_stream()  # the core first, then the connection
         await close_bounded(stream, client._cleanup_timeout)
 
@@ -240,19 +239,22 @@ class AsyncReplyStream:
 
     async def __anext__(self) -> StreamEvent:
         while self.outcome is None:
-            if self._chunks is None:
+            if self._body is None:
                 raise LocalProtocolError("use the stream in a with block: with chat.reply(...)")
             event = self._next_event()
             if event is NEED_DATA:
-                await self._read(self._chunks)
+                await self._read(self._body)
                 continue
+            if type(event) is Token:  # the common case first: progress
+                self._idle_deadline = time.monotonic() + self._client._timeouts[0]
+                return event
             if isinstance(event, ReplyAlreadyFinished):
                 event = await self._fetch()
             if isinstance(event, ReplyCompleted | ReplyFailed):
                 self.outcome = event
                 await self._close()  # release the connection now, not at the end of the block
             elif not isinstance(event, Pending):
-                self._deadlines = (time.monotonic() + self._client._timeouts[0], self._deadlines[1])
+                self._idle_deadline = time.monotonic() + self._client._timeouts[0]
             return event
         raise StopAsyncIteration
 
@@ -277,10 +279,12 @@ class AsyncReplyStream:
                 raise
             raise exc from self._broken
 
-    async def _read(self, chunks: AsyncIterator[bytes]) -> None:
+    async def _read(self, body: BodyReader) -> None:
         session = self._client.session
         try:
-            chunk = await next_chunk(chunks, self._remaining())
+            chunk = await body.next_chunk(self._remaining())
+        except TimeoutError:
+            raise self._expired() from None
         except TransportTimeoutError:
             raise
         except TransportError as exc:
@@ -289,8 +293,6 @@ class AsyncReplyStream:
             self._broken, chunk = exc, None
         if chunk is None:
             session.receive_eof()
-        elif not chunk:
-            raise self._expired()
         else:
             session.receive_data(chunk)
 
@@ -308,14 +310,14 @@ class AsyncReplyStream:
         )
 
     def _remaining(self) -> float:
-        remaining = min(self._deadlines) - time.monotonic()
+        remaining = min(self._idle_deadline, self._reply_deadline) - time.monotonic()
         if remaining <= 0:
             raise self._expired()
         return remaining
 
     def _expired(self) -> TransportTimeoutError:
         idle, total = self._client._timeouts
-        if self._deadlines[1] <= self._deadlines[0]:
+        if self._reply_deadline <= self._idle_deadline:
             reason = f"the reply took longer than reply_timeout={total} s"
         else:
             reason = f"no reply progress for idle_timeout={idle} s"

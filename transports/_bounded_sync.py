@@ -7,24 +7,31 @@ driver checks its idle and reply deadlines between reads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 
 from oaproto import HttpRequest, HttpResponse
 
-from ._protocols import SyncTransport
+from ._protocols import StreamResponse, SyncTransport
 
-__all__ = ["close_bounded", "next_chunk", "send_bounded"]
+__all__ = ["BodyReader", "close_bounded", "send_bounded"]
 
 
-def next_chunk(chunks: Iterator[bytes], timeout: float) -> bytes | None:
-    """The next body chunk, or ``None`` at the end of the body.
+class BodyReader:
+    """Reads one response body; the twin of the asynchronous ``BodyReader``."""
 
-    ``timeout`` is not enforced (the transport's read timeout bounds the
-    read); the asynchronous twin returns ``b""`` when it expires first.
-    """
-    del timeout
-    return next(chunks, None)
+    def __init__(self, response: StreamResponse) -> None:
+        self._chunks = response.chunks
+
+    def next_chunk(self, timeout: float) -> bytes | None:
+        """The next body chunk, or ``None`` at the end of the body.
+
+        ``timeout`` is not enforced yet (the transport's read timeout bounds the read).
+        """
+        del timeout
+        return next(self._chunks, None)
+
+    def stop(self) -> None:
+        """Nothing to release."""
 
 
 def close_bounded(stream: ExitStack, timeout: float) -> None:
