@@ -89,9 +89,7 @@ def map_chunks(chunks: Iterator[bytes], mapping: ExceptionMap) -> Generator[byte
     """``chunks`` with errors mapped by :func:`map_exceptions`; closing it closes ``chunks``."""
     try:
         with map_exceptions(mapping):
-            for chunk in chunks:
-                if chunk:  # an empty chunk would read as EOF to a sans-IO core
-                    yield chunk
+            yield from chunks
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -105,8 +103,7 @@ async def amap_chunks(
     try:
         with map_exceptions(mapping):
             async for chunk in chunks:
-                if chunk:
-                    yield chunk
+                yield chunk
     finally:
         # An inner async generator is not closed by closing this one; leaving
         # it to the garbage collector finalizes it "sometime later" (trio docs).

@@ -42,6 +42,13 @@ def _build(
     )
 
 
+def _uncoded(response: httpx.Response) -> bool:
+    # Without a content coding the raw bytes are the body, so the stream skips
+    # httpx's decoder and re-chunker, a layer per chunk (an event is a chunk).
+    coding: str = response.headers.get("content-encoding", "identity")
+    return coding.strip().lower() == "identity"
+
+
 def _response(response: httpx.Response) -> HttpResponse:
     headers = tuple(response.headers.multi_items())
     return HttpResponse(status=response.status_code, headers=headers, body=response.content)
@@ -77,10 +84,11 @@ class HttpxTransport:
 
     @contextmanager
     def open_stream(self, request: HttpRequest) -> Iterator[StreamResponse]:
-        """Send ``request``; the body is read by ``iter_bytes`` (content-decoded)."""
+        """Send ``request``; the body is read by ``iter_bytes`` (``iter_raw`` if not encoded)."""
         with map_exceptions(_ERRORS):
             response = self._client.send(_build(self._client, request, None), stream=True)
-        with closing(response), closing(map_chunks(response.iter_bytes(), _ERRORS)) as chunks:
+        body = response.iter_raw() if _uncoded(response) else response.iter_bytes()
+        with closing(response), closing(map_chunks(body, _ERRORS)) as chunks:
             headers = tuple(response.headers.multi_items())
             yield StreamResponse(response.status_code, headers, chunks)
 
@@ -121,11 +129,12 @@ class AsyncHttpxTransport:
 
     @asynccontextmanager
     async def open_stream(self, request: HttpRequest) -> AsyncIterator[AsyncStreamResponse]:
-        """Send ``request``; the body is read by ``aiter_bytes`` (content-decoded)."""
+        """Send ``request``; the body is read by ``aiter_bytes`` (``aiter_raw`` if not encoded)."""
         with map_exceptions(_ERRORS):
             response = await self._client.send(_build(self._client, request, None), stream=True)
+        body = response.aiter_raw() if _uncoded(response) else response.aiter_bytes()
         try:
-            async with aclosing(amap_chunks(response.aiter_bytes(), _ERRORS)) as chunks:
+            async with aclosing(amap_chunks(body, _ERRORS)) as chunks:
                 headers = tuple(response.headers.multi_items())
                 yield AsyncStreamResponse(response.status_code, headers, chunks)
         finally:

@@ -81,8 +81,15 @@ class RequestsTransport:
         """Send ``request`` with ``stream=True``; the body is read by ``iter_content``."""
         with map_exceptions(_ERRORS):
             response = self._request(request, self._timeout, stream=True)
-        # chunk_size=None yields data as it arrives (content-decoded), not lines.
-        with response, closing(map_chunks(response.iter_content(chunk_size=None), _ERRORS)) as it:
+        raw = response.raw
+        if raw.chunked and raw.supports_chunked_reads():
+            # urllib3's own chunk reader (content-decoded), without the two
+            # generator layers iter_content adds per chunk (an event is a chunk).
+            body = raw.read_chunked(decode_content=True)
+        else:
+            # chunk_size=None yields data as it arrives (content-decoded), not lines.
+            body = response.iter_content(chunk_size=None)
+        with response, closing(map_chunks(body, _ERRORS)) as it:
             yield StreamResponse(response.status_code, tuple(response.raw.headers.items()), it)
 
     def close(self) -> None:
