@@ -72,10 +72,9 @@ class BodyReader:
             self._asyncio = _on_asyncio()
         if not self._asyncio:
             return await _next_chunk_off_asyncio(self._chunks, timeout)
-        task = self._task
-        if task is None:
-            self._task = task = asyncio.current_task()
-            assert task is not None
+        # The reading task, each time: one stream may be read from several tasks.
+        self._task = task = asyncio.current_task()
+        assert task is not None
         if not math.isinf(timeout):
             loop = asyncio.get_running_loop()
             self._deadline = deadline = loop.time() + timeout

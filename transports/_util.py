@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -18,6 +20,7 @@ __all__ = [
     "map_chunks",
     "map_exceptions",
     "scrub",
+    "shut_down",
 ]
 
 #: Default longest wait for reply progress (a token, plugin step or final
@@ -83,6 +86,17 @@ def map_exceptions(mapping: ExceptionMap) -> Iterator[None]:
                 detail = scrub(str(exc)) or "no detail"
                 raise error_type(f"{type(exc).__name__}: {detail}") from exc
         raise
+
+
+def shut_down(sock: socket.socket | None) -> None:
+    """Shut ``sock`` down both ways: a read waiting on it in another thread ends at once.
+
+    (Closing the socket would not wake that read.) Errors are ignored: the
+    socket may be closed already.
+    """
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def map_chunks(chunks: Iterator[bytes], mapping: ExceptionMap) -> Generator[bytes, None, None]:

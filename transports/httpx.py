@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing, asynccontextmanager, closing, contextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -14,7 +15,7 @@ import httpx
 from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
 
 from ._protocols import AsyncStreamResponse, StreamResponse
-from ._util import ExceptionMap, amap_chunks, map_chunks, map_exceptions
+from ._util import ExceptionMap, amap_chunks, map_chunks, map_exceptions, shut_down
 
 __all__ = ["AsyncHttpxTransport", "HttpxTransport"]
 
@@ -88,9 +89,12 @@ class HttpxTransport:
         with map_exceptions(_ERRORS):
             response = self._client.send(_build(self._client, request, None), stream=True)
         body = response.iter_raw() if _uncoded(response) else response.iter_bytes()
+        network = response.extensions.get("network_stream")
+        sock = None if network is None else network.get_extra_info("socket")
+        interrupt = None if sock is None else functools.partial(shut_down, sock)
         with closing(response), closing(map_chunks(body, _ERRORS)) as chunks:
             headers = tuple(response.headers.multi_items())
-            yield StreamResponse(response.status_code, headers, chunks)
+            yield StreamResponse(response.status_code, headers, chunks, interrupt)
 
     def close(self) -> None:
         """Close the owned client."""

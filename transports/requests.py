@@ -12,7 +12,7 @@ import urllib3.exceptions
 from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutError
 
 from ._protocols import StreamResponse
-from ._util import ExceptionMap, map_chunks, map_exceptions
+from ._util import ExceptionMap, map_chunks, map_exceptions, shut_down
 
 __all__ = ["RequestsTransport"]
 
@@ -89,8 +89,14 @@ class RequestsTransport:
         else:
             # chunk_size=None yields data as it arrives (content-decoded), not lines.
             body = response.iter_content(chunk_size=None)
+
+        def interrupt() -> None:
+            connection = raw.connection  # None once the body is done
+            shut_down(None if connection is None else connection.sock)
+
         with response, closing(map_chunks(body, _ERRORS)) as it:
-            yield StreamResponse(response.status_code, tuple(response.raw.headers.items()), it)
+            headers = tuple(raw.headers.items())
+            yield StreamResponse(response.status_code, headers, it, interrupt)
 
     def close(self) -> None:
         """Close the owned session."""
