@@ -25,7 +25,6 @@ from oaproto import (
     IncompleteReplyError,
     LifecycleEvent,
     LocalProtocolError,
-    NeedData,
     Pending,
     ReplyAlreadyFinished,
     ReplyCompleted,
@@ -238,12 +237,34 @@ class AsyncReplyStream:
         return self
 
     async def __anext__(self) -> StreamEvent:
+        # Runs once per chunk and event: reading and feeding are inline, not
+        # helper coroutines (each layer costs as much as decoding an event).
+        session = self._client.session
         while self.outcome is None:
-            if self._body is None:
+            body = self._body
+            if body is None:
                 raise LocalProtocolError("use the stream in a with block: with chat.reply(...)")
-            event = self._next_event()
+            try:
+                event = session.next_event()
+            except IncompleteReplyError as exc:
+                if self._broken is None:
+                    raise
+                raise exc from self._broken
             if event is NEED_DATA:
-                await self._read(self._body)
+                try:
+                    chunk = await body.next_chunk(self._deadline())
+                except TimeoutError:
+                    raise self._expired() from None
+                except TransportTimeoutError:
+                    raise
+                except TransportError as exc:
+                    # A body that breaks off ends the stream: the core decides
+                    # whether the reply was complete (an IncompleteReplyError if not).
+                    self._broken, chunk = exc, None
+                if chunk is None:
+                    session.receive_eof()
+                else:
+                    session.receive_data(chunk)
                 continue
             if type(event) is Token:  # the common case first: progress
                 self._idle_deadline = time.monotonic() + self._client._timeouts[0]
@@ -271,31 +292,6 @@ class AsyncReplyStream:
         assert self.outcome is not None  # iteration ends only after the final event
         return self.outcome.text
 
-    def _next_event(self) -> StreamEvent | NeedData:
-        try:
-            return self._client.session.next_event()
-        except IncompleteReplyError as exc:
-            if self._broken is None:
-                raise
-            raise exc from self._broken
-
-    async def _read(self, body: BodyReader) -> None:
-        session = self._client.session
-        try:
-            chunk = await body.next_chunk(self._remaining())
-        except TimeoutError:
-            raise self._expired() from None
-        except TransportTimeoutError:
-            raise
-        except TransportError as exc:
-            # A body that breaks off ends the stream: the core decides whether
-            # the reply was complete (an IncompleteReplyError if not).
-            self._broken, chunk = exc, None
-        if chunk is None:
-            session.receive_eof()
-        else:
-            session.receive_data(chunk)
-
     async def _fetch(self) -> ReplyCompleted | ReplyFailed:
         await self._close()
         session = self._client.session
@@ -309,11 +305,12 @@ class AsyncReplyStream:
             message_id=session.assistant_message_id,
         )
 
-    def _remaining(self) -> float:
-        remaining = min(self._idle_deadline, self._reply_deadline) - time.monotonic()
-        if remaining <= 0:
+    def _deadline(self) -> float:
+        # The next read's deadline (``time.monotonic()`` seconds), if not passed already.
+        deadline = min(self._idle_deadline, self._reply_deadline)
+        if deadline <= time.monotonic():
             raise self._expired()
-        return remaining
+        return deadline
 
     def _expired(self) -> TransportTimeoutError:
         idle, total = self._client._timeouts

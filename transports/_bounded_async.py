@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import math
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AbstractContextManager, AsyncExitStack, nullcontext
 from typing import Any, TypeVar
@@ -46,47 +47,45 @@ class BodyReader:
 
     A timeout scope per read cost a fifth of the stream's CPU time (an event
     is one ~60-byte chunk, and most chunks are already buffered). On asyncio
-    one timer serves the whole stream: it is re-armed only when it fires
-    early, and it cancels the task only if a read is still waiting past the
-    deadline (what ``asyncio.timeout`` does, without a new timer per read).
-    On trio each read gets trio's own cancel scope.
+    one timer serves the whole stream: reads only record their deadline, the
+    timer is re-armed only when it fires early, and it cancels the task only
+    if a read is still waiting past the deadline (``asyncio.timeout``'s way,
+    without a new timer per read). On trio each read gets trio's own scope.
     """
 
     def __init__(self, response: AsyncStreamResponse) -> None:
         self._chunks = response.chunks
         self._asyncio: bool | None = None  # decided by the first read
-        self._task: asyncio.Task[Any] | None = None
+        self._task: asyncio.Task[Any] | None = None  # the task reading now
         self._timer: asyncio.TimerHandle | None = None
-        self._deadline = math.inf  # loop time
-        self._reading = False
+        self._deadline = math.inf  # of the read in progress (time.monotonic())
         self._fired = False
         self._cancelling = 0
 
-    async def next_chunk(self, timeout: float) -> bytes | None:  # noqa: ASYNC109
+    async def next_chunk(self, deadline: float) -> bytes | None:
         """The next body chunk, or ``None`` at the end of the body.
 
+        Args:
+            deadline: when to give up, in ``time.monotonic()`` seconds.
+
         Raises:
-            TimeoutError: no chunk arrived within ``timeout`` seconds.
+            TimeoutError: no chunk arrived by ``deadline``.
         """
         if self._asyncio is None:
             self._asyncio = _on_asyncio()
         if not self._asyncio:
-            return await _next_chunk_off_asyncio(self._chunks, timeout)
+            return await _next_chunk_off_asyncio(self._chunks, deadline)
         # The reading task, each time: one stream may be read from several tasks.
         self._task = task = asyncio.current_task()
         assert task is not None
-        if not math.isinf(timeout):
-            loop = asyncio.get_running_loop()
-            self._deadline = deadline = loop.time() + timeout
-            timer = self._timer
-            if timer is None or deadline < timer.when():
-                if timer is not None:
-                    timer.cancel()
-                self._timer = loop.call_at(deadline, self._on_timer)
+        self._deadline = deadline
+        if self._timer is None and deadline != math.inf:
+            self._arm()
         self._cancelling = task.cancelling()
-        self._reading = True
         try:
-            return await anext(self._chunks, None)
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return None
         except asyncio.CancelledError:
             if self._fired:
                 self._fired = False
@@ -94,18 +93,23 @@ class BodyReader:
                     raise TimeoutError from None
             raise
         finally:
-            self._reading = False
+            self._task = None
+
+    def _arm(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self._deadline - time.monotonic()
+        self._timer = loop.call_at(loop.time() + delay, self._on_timer)
 
     def _on_timer(self) -> None:
         self._timer = None
-        if not self._reading or self._task is None:
-            return  # the next read arms it again
-        loop = asyncio.get_running_loop()
-        if loop.time() >= self._deadline:
+        task = self._task
+        if task is None:
+            return  # no read waits; the next one arms the timer again
+        if time.monotonic() >= self._deadline:
             self._fired = True
-            self._task.cancel()
+            task.cancel()
         else:
-            self._timer = loop.call_at(self._deadline, self._on_timer)
+            self._arm()
 
     def stop(self) -> None:
         """Drop the timer (the stream is closed)."""
@@ -114,13 +118,11 @@ class BodyReader:
             self._timer = None
 
 
-async def _next_chunk_off_asyncio(
-    chunks: AsyncIterator[bytes],
-    timeout: float,  # noqa: ASYNC109
-) -> bytes | None:
+async def _next_chunk_off_asyncio(chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
     # trio's own scope: anyio's wrapper around it costs half as much again.
     import trio
 
+    timeout = deadline - time.monotonic()
     with trio.CancelScope(deadline=trio.current_time() + timeout) as scope:
         return await anext(chunks, None)
     assert scope.cancelled_caught

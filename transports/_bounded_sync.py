@@ -40,14 +40,17 @@ class BodyReader:
         self._watching = False
         self._fired = False
 
-    def next_chunk(self, timeout: float) -> bytes | None:
+    def next_chunk(self, deadline: float) -> bytes | None:
         """The next body chunk, or ``None`` at the end of the body.
 
+        Args:
+            deadline: when to give up, in ``time.monotonic()`` seconds.
+
         Raises:
-            TimeoutError: no chunk arrived within ``timeout`` seconds.
+            TimeoutError: no chunk arrived by ``deadline``.
         """
-        if self._interrupt is not None and not math.isinf(timeout):
-            self._deadline = time.monotonic() + timeout
+        if self._interrupt is not None and deadline != math.inf:
+            self._deadline = deadline
             if not self._watching:
                 self._watching = True
                 threading.Thread(
