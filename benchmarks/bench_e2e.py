@@ -531,12 +531,17 @@ def throughput(tokens: int, rounds: int, only: set[str] | None) -> str:
 CONCURRENCY_LIBRARIES = {
     "aiohttp": "asyncio",
     "httpx async": "asyncio",
-    "httpx async, pool 1,000": "asyncio",
-    "httpx async, one client per 100 chats": "asyncio",
+    "httpx async (pool of 1000)": "asyncio",
+    "httpx async (a client per 100 chats)": "asyncio",
     "h11 asyncio": "asyncio",
     "h11 trio": "trio",
 }
 CHAT_TOKENS = 200
+
+
+# Closers of the library objects _make_transports passed to transports, which
+# leave closing them to their owner.
+_OWNED: list[Callable[[], Awaitable[None]]] = []
 
 
 def _make_transports(library: str, chats: int) -> list[Any]:
@@ -555,10 +560,13 @@ def _make_transports(library: str, chats: int) -> list[Any]:
 
     if library == "httpx async":
         return [AsyncHttpxTransport()]
-    if library == "httpx async, pool 1,000":
+    if library == "httpx async (pool of 1000)":
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-        return [AsyncHttpxTransport(httpx.AsyncClient(limits=limits, timeout=60))]
-    return [AsyncHttpxTransport(httpx.AsyncClient(timeout=60)) for _ in range(max(1, chats // 100))]
+        clients = [httpx.AsyncClient(limits=limits, timeout=60)]
+    else:
+        clients = [httpx.AsyncClient(timeout=60) for _ in range(max(1, chats // 100))]
+    _OWNED.extend(client.aclose for client in clients)
+    return [AsyncHttpxTransport(client) for client in clients]
 
 
 async def _many_chats(library: str, url: str, chats: int) -> dict[str, Any]:
@@ -570,6 +578,7 @@ async def _many_chats(library: str, url: str, chats: int) -> dict[str, Any]:
     transports = _make_transports(library, chats)
     prompt = " ".join(f"w{i}" for i in range(CHAT_TOKENS))
     errors: Counter[str] = Counter()
+    samples: dict[str, str] = {}  # one message per error type, for the log
     completed = 0
 
     async def one(index: int) -> None:
@@ -584,6 +593,7 @@ async def _many_chats(library: str, url: str, chats: int) -> dict[str, Any]:
                 errors["wrong text"] += 1
         except Exception as exc:  # noqa: BLE001 - counted, not raised: the table reports them
             errors[type(exc).__name__] += 1
+            samples.setdefault(type(exc).__name__, str(exc)[:200])
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu = time.process_time()
@@ -595,9 +605,12 @@ async def _many_chats(library: str, url: str, chats: int) -> dict[str, Any]:
     finally:
         for transport in transports:
             await transport.close()
+        for close in _OWNED:
+            await close()
     return {
         "completed": completed,
         "errors": dict(errors),
+        "samples": samples,
         "cpu": time.process_time() - cpu,
         "wall": time.perf_counter() - wall,
         "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before,
@@ -662,7 +675,7 @@ def concurrency(counts: list[int], libraries: list[str], budget: float) -> str:
                 f"{result['cpu'] / chats * 1000:.1f} | {result['wall']:.1f} | "
                 f"{result['rss_kib'] / chats:.0f} |"
             )
-            print(lines[-1], file=sys.stderr, flush=True)
+            print(lines[-1], result["samples"] or "", file=sys.stderr, flush=True)
     return "\n".join(lines)
 
 
