@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing, asynccontextmanager, closing, contextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
@@ -108,8 +108,46 @@ class HttpxTransport:
         self.close()
 
 
+#: Requests in flight on one owned ``AsyncClient`` before the transport opens
+#: another: httpx's pool (httpcore) does work that grows with its connections
+#: times its waiting requests on every request (encode/httpcore#1035), so a
+#: few pools of 100 cost far less than one of 1,000 (see docs/transports.md).
+POOL_SHARE = 100
+
+
+class _Pools:
+    """The transport's clients, each carrying at most :data:`POOL_SHARE` requests."""
+
+    def __init__(
+        self, first: httpx.AsyncClient, new_client: Callable[[], httpx.AsyncClient] | None
+    ) -> None:
+        self.clients = [first]
+        self._busy = [0]
+        self._new_client = new_client  # None: a caller's client, never split
+
+    def acquire(self) -> int:
+        """The index of a client with room for one more request (counted until released)."""
+        new_client = self._new_client
+        for index, busy in enumerate(self._busy):
+            if busy < POOL_SHARE or new_client is None:
+                self._busy[index] += 1
+                return index
+        assert new_client is not None  # a caller's client always has room
+        self.clients.append(new_client())
+        self._busy.append(1)
+        return len(self._busy) - 1
+
+    def release(self, index: int) -> None:
+        self._busy[index] -= 1
+
+
 class AsyncHttpxTransport:
-    """Send requests with an ``httpx.AsyncClient``; arguments as for :class:`HttpxTransport`."""
+    """Send requests with an ``httpx.AsyncClient``; arguments as for :class:`HttpxTransport`.
+
+    Without ``client``, the transport opens another client (another pool)
+    for every :data:`POOL_SHARE` requests in flight, so a thousand chats on
+    one transport do not share one pool; a ``client`` you pass is used alone.
+    """
 
     def __init__(
         self,
@@ -119,35 +157,51 @@ class AsyncHttpxTransport:
         proxy: str | None = None,
     ) -> None:
         self._owned = client is None
+        new_client: Callable[[], httpx.AsyncClient] | None = None
         if client is None:
-            client = httpx.AsyncClient(timeout=timeout, proxy=proxy, cookies=_jar())
+            new_client = functools.partial(
+                httpx.AsyncClient, timeout=timeout, proxy=proxy, cookies=_jar()
+            )
+            client = new_client()
         self._client = client
+        self._pools = _Pools(client, new_client)
 
     def __repr__(self) -> str:
         return f"AsyncHttpxTransport(owned_client={self._owned})"
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` and read the whole response."""
-        with map_exceptions(_ERRORS):
-            return _response(await self._client.send(_build(self._client, request, None)))
+        index = self._pools.acquire()
+        client = self._pools.clients[index]
+        try:
+            with map_exceptions(_ERRORS):
+                return _response(await client.send(_build(client, request, None)))
+        finally:
+            self._pools.release(index)
 
     @asynccontextmanager
     async def open_stream(self, request: HttpRequest) -> AsyncIterator[AsyncStreamResponse]:
         """Send ``request``; the body is read by ``aiter_bytes`` (``aiter_raw`` if not encoded)."""
-        with map_exceptions(_ERRORS):
-            response = await self._client.send(_build(self._client, request, None), stream=True)
-        body = response.aiter_raw() if _uncoded(response) else response.aiter_bytes()
+        index = self._pools.acquire()
+        client = self._pools.clients[index]
         try:
-            async with aclosing(amap_chunks(body, _ERRORS)) as chunks:
-                headers = tuple(response.headers.multi_items())
-                yield AsyncStreamResponse(response.status_code, headers, chunks)
+            with map_exceptions(_ERRORS):
+                response = await client.send(_build(client, request, None), stream=True)
+            body = response.aiter_raw() if _uncoded(response) else response.aiter_bytes()
+            try:
+                async with aclosing(amap_chunks(body, _ERRORS)) as chunks:
+                    headers = tuple(response.headers.multi_items())
+                    yield AsyncStreamResponse(response.status_code, headers, chunks)
+            finally:
+                await response.aclose()
         finally:
-            await response.aclose()
+            self._pools.release(index)
 
     async def close(self) -> None:
-        """Close the owned client."""
+        """Close the owned clients."""
         if self._owned:
-            await self._client.aclose()
+            for client in self._pools.clients:
+                await client.aclose()
 
     async def __aenter__(self) -> AsyncHttpxTransport:
         return self
