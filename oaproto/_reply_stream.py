@@ -181,9 +181,10 @@ class ReplyStreamReader:
                 message_id=self._message_id,
             ) from exc
 
-    def _next_undecoded(self) -> ReplyAlreadyFinished | Literal[NeedData.NEED_DATA]:
-        if not self._eof:
-            return NEED_DATA
+    def _next_undecoded(self) -> ReplyAlreadyFinished:
+        # Judged at the end only: before it, next_event() answers NEED_DATA
+        # (such a body is kept in _body, never pending).
+        assert self._eof
         response = HttpResponse(status=self._status, headers=self._headers, body=bytes(self._body))
         raise_for_status(response, request=self._request, dialect=self._dialect)
         if not self._saw_bytes:
