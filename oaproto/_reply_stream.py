@@ -38,7 +38,6 @@ __all__ = [
     "MAX_ERROR_BODY_SIZE",
     "ReplyStreamReader",
     "expect_assistant",
-    "plain_token_text",
     "reply_completed",
 ]
 
@@ -56,19 +55,6 @@ _match_plain_token = re.compile(
 
 _new = object.__new__
 _set = object.__setattr__
-
-
-def plain_token_text(data: str) -> str | None:
-    """The text of a token frame that needs no JSON decoding, else ``None``.
-
-    When it returns a text, ``json.loads(data)`` is exactly
-    ``{"event_type": "token", "text": text}``.
-    """
-    match = _match_plain_token(data)
-    if match is None:
-        return None
-    text: str = match[1]
-    return text
 
 
 def _token(text: str) -> Token:
