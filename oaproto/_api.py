@@ -7,7 +7,7 @@ same way::
     call = api.create_chat()
     chat = call.parse(transport.send(call.request))
 
-:class:`ChatAPI` hides where the dialects differ (reference §3.3): the chat id
+:class:`ChatAPI` hides where the dialects differ: the chat id
 travels in the query or body on the web API and in the path on the inference
 server, routes are named differently, and so are error bodies. Arguments are
 checked before anything is built, so a bad argument raises
@@ -92,7 +92,7 @@ def _parse_list(
 
 def _parse_nothing(dialect: Dialect, request: HttpRequest, response: HttpResponse) -> None:
     # The body of these routes carries nothing: empty, JSON null, or the web
-    # API's re-serialised empty string ``""`` (§1.1). It is not inspected.
+    # API's re-serialised empty string ``""``. It is not inspected.
     raise_for_status(response, request=request, dialect=dialect)
 
 
@@ -260,8 +260,8 @@ class ChatAPI:
         )
 
     def _post_to_chat(self, route: str, chat_id: str, body: dict[str, Any]) -> HttpRequest:
-        # The web API takes the chat id in the body (§1.2), the inference
-        # server in the path (§3.2); the rest of the body is the same.
+        # The web API takes the chat id in the body, the inference
+        # server in the path; the rest of the body is the same.
         if self._web:
             return self._request(
                 "POST", f"/api/chat/{route}", json_body={"chat_id": chat_id, **body}

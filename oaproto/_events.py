@@ -4,7 +4,7 @@ Lifecycle events come from ``receive_response()``; stream events from
 ``next_event()``. All are immutable values; treat them as final (do not
 subclass). ``ReplyCompleted`` and ``ReplyFailed`` come from either: from the
 stream's terminal event, or from a fetched message after the stream said the
-reply had already finished (reference §2.5).
+reply had already finished.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Typed, immutable views of the JSON objects both servers send (reference §4).
+"""Typed, immutable views of the JSON objects both servers send.
 
 Every model has a ``from_json(obj)`` classmethod that accepts the decoded JSON
 value and either returns the model or raises :class:`RemoteProtocolError`;
@@ -6,9 +6,9 @@ a wrong shape never escapes as ``KeyError`` or ``TypeError``. Unknown keys are
 ignored, as the server's pydantic v1 models ignore them, and the original
 object is kept on ``raw`` so fields added by a later server stay reachable.
 
-Datetimes stay the server's strings (naive UTC ISO 8601, no ``Z``, §3.2);
+Datetimes stay the server's strings (naive UTC ISO 8601, no ``Z``);
 ``created_at_datetime`` converts on demand. Integers stay Python ints, so a
-``work_parameters.seed`` up to 2**64-2 survives exactly (§4.2, §11).
+``work_parameters.seed`` up to 2**64-2 survives exactly.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Role(enum.StrEnum):
     ASSISTANT = "assistant"
 
 
-# The server's ``has_finished`` set: these states make /events answer 204 (§4.3, §2.5).
+# The server's ``has_finished`` set: these states make /events answer 204.
 _FINISHED_STATES = frozenset(
     {MessageState.MANUAL, MessageState.COMPLETE, MessageState.ABORTED_BY_WORKER}
 )

@@ -1,10 +1,10 @@
-"""gpt4free-compatible prompt flattening (reference §7.4).
+"""gpt4free-compatible prompt flattening.
 
 gpt4free's ``OpenAssistant`` provider flattens a whole OpenAI-style message
 list into one prompter message wrapped in the Llama-2 ``[INST]`` template.
 These helpers reproduce its bytes exactly, for callers who need the same
 requests. They are opt-in: the server formats real multi-turn chats itself,
-so threading prompter/assistant messages keeps more context (§7.6 item 7).
+so threading prompter/assistant messages keeps more context.
 """
 
 from __future__ import annotations

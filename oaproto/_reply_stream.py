@@ -1,7 +1,7 @@
 """Reading the reply's event stream: one response in, typed stream events out.
 
 A :class:`ReplyStreamReader` takes the status, headers and body of one
-``/events`` response (§2) and turns it into :class:`~oaproto.Token`,
+``/events`` response and turns it into :class:`~oaproto.Token`,
 :class:`~oaproto.Pending`, ... and finally ``ReplyCompleted`` or
 ``ReplyFailed``; an error status becomes the typed ``APIError``, an
 unreadable body an ``IncompleteReplyError``. The session owns one reader per
@@ -124,12 +124,12 @@ class ReplyStreamReader:
         self._status = status
         self._headers = headers
         if not 200 <= status <= 299 or status == 204:
-            # An error status, or the 204 of a finished message (§2.5): the
+            # An error status, or the 204 of a finished message: the
             # body (if any) is kept and judged at EOF, once it is readable.
             self._undecoded = True
         elif self._dialect is Dialect.INFERENCE:
-            # The inference server always sends this type (§2.2); the website
-            # sets none, so its stream is accepted whatever it says (§2.1).
+            # The inference server always sends this type; the website
+            # sets none, so its stream is accepted whatever it says.
             content_type = HttpResponse(status=status, headers=headers).header("content-type")
             media_type = (content_type or "").split(";")[0].strip().lower()
             self._undecoded = media_type != "text/event-stream"
@@ -207,7 +207,7 @@ class ReplyStreamReader:
                 self._closed = True
                 self._events.extend(self._decoder.close())
             elif not self._saw_bytes:
-                # Web: the 200-empty of an already finished message (§2.1, §2.5).
+                # Web: the 200-empty of an already finished message.
                 return ReplyAlreadyFinished(message_id=self._message_id)
             else:
                 raise IncompleteReplyError(
@@ -220,7 +220,7 @@ class ReplyStreamReader:
         field, data = sse[0], sse[1]  # by index: the properties cost more per event
         if field == "ping":
             # sse-starlette <= 1.3.3 keep-alive: "event: ping" with a timestamp
-            # as data (§2.2). The newer comment form never reaches us.
+            # as data. The newer comment form never reaches us.
             return None
         plain = _match_plain_token(data)
         if plain is not None:
@@ -239,7 +239,7 @@ class ReplyStreamReader:
         return self._typed(event_type, frame)
 
     def _typed(self, event_type: str, frame: dict[str, Any]) -> StreamEvent:
-        # Field names and shapes: §2.3.
+        # Field names and shapes: the event table of docs/protocol.md.
         if event_type == "token":
             text = _field(frame, "text", str)
             self.tokens.append(text)

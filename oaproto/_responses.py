@@ -1,7 +1,6 @@
 """Turning complete HTTP responses into JSON values or typed errors.
 
-Every status and error body shape of both APIs (reference §1.3, §1.4, §3.1,
-§3.2, §5.3, §11) maps onto the hierarchy in ``_errors.py``; see
+Every status and error body shape of both APIs maps onto the hierarchy in ``_errors.py``; see
 ``docs/errors.md`` for the table. Nothing here raises anything but an
 :class:`~oaproto.OAProtoError` subclass, and no error carries request headers.
 """
@@ -35,16 +34,16 @@ _STATUS_ERRORS: dict[int, type[APIError]] = {
     413: ValidationError,
     422: ValidationError,
     # 429 is what a working rate limiter would send; the OA server's is broken
-    # and answers 500 instead (§5.3), which stays a plain APIError.
+    # and answers 500 instead, which stays a plain APIError.
     429: BusyError,
     503: BusyError,
 }
 
-# The inference server's 400 for a refresh token used as an access token (§3.1)
+# The inference server's 400 for a refresh token used as an access token
 # is a credential problem, whatever its status says.
 _AUTH_DETAILS = frozenset({"Invalid token type"})
 
-# The key that carries the error in a JSON error body, per dialect (§1.3, §3.2).
+# The key that carries the error in a JSON error body, per dialect.
 _DETAIL_KEYS = {Dialect.WEB: ("message", "detail"), Dialect.INFERENCE: ("detail", "message")}
 
 

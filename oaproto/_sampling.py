@@ -1,6 +1,6 @@
 """Sampling parameters, the eight server presets and the model config names.
 
-Values are those of the Open Assistant inference server (reference §4.1, §5.1, §5.2).
+Values are those of the Open Assistant inference server.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def _preset(**values: Any) -> SamplingParameters:
     return SamplingParameters(**values)
 
 
-# Reference §4.1: every model config offers these eight, in this order.
+# Every model config offers these eight, in this order.
 PRESETS: Mapping[str, SamplingParameters] = MappingProxyType(
     {
         "k50": _preset(top_k=50, top_p=0.95, temperature=0.75, repetition_penalty=1.2),
@@ -195,7 +195,7 @@ def _configs(*rows: tuple[str, str, int, int, bool]) -> Mapping[str, ModelConfig
 
 _OA = "OpenAssistant/"
 
-# Reference §5.1, in the order of oasst_shared/model_configs.py.
+# In the order of oasst_shared/model_configs.py.
 MODEL_CONFIGS: Mapping[str, ModelConfig] = _configs(
     ("_lorem", "_lorem", 128, 256, False),
     ("distilgpt2", "distilgpt2", 512, 1024, False),

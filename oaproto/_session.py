@@ -76,7 +76,7 @@ _NEXT_EVENT_STATES = states_allowing(I.NEXT_EVENT)
 # A reply stream is open wherever it can be abandoned.
 _STREAM_OPEN_STATES = states_allowing(I.ABANDON_STREAM)
 
-# A fetched assistant message in one of these states has not finished (§4.3).
+# A fetched assistant message in one of these states has not finished.
 _UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
 
 
@@ -497,8 +497,8 @@ class ChatSession:
         )
 
         def handle(response: HttpResponse) -> _Outcome:
-            # gpt4free read a 2xx without "id" into an unbound variable
-            # (§7.6 item 2); Message.from_json rejects it instead.
+            # gpt4free read a 2xx without "id" into an unbound variable;
+            # Message.from_json rejects it instead.
             message = call.parse(response)
             expect_assistant(message, None, "assistant_message")
             self._assistant_message_id = message.id

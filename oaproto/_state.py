@@ -190,8 +190,8 @@ I = SessionInput  # noqa: E741 - a table reads better with one-letter aliases
 
 # The chat id is known in every state from READY on, so DELETE_CHAT is listed
 # for each of them: cleanup must stay possible after any failure, mid-request
-# and mid-stream included (the gpt4free provider leaked chats, reference §7.6
-# item 3). The API has no client-chosen chat ids, so a chat whose create
+# and mid-stream included (the gpt4free provider leaked chats on every
+# exit but success). The API has no client-chosen chat ids, so a chat whose create
 # response is lost (CREATING) cannot be deleted.
 _DELETE_FROM = (
     S.READY,
@@ -216,7 +216,7 @@ _TABLE: dict[tuple[ChatState, SessionInput], Target] = {
     (S.CREATING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # IDLE
     (S.CREATING, I.REMOTE_ERROR): S.ERROR,
     # -- post a prompter message: its parent is the last complete assistant
-    # message, or none in a new chat (§1.4 "Parent message is not complete")
+    # message, or none in a new chat (else 400 "Parent message is not complete")
     (S.READY, I.POST_PROMPTER_MESSAGE): S.POSTING,
     (S.REPLIED, I.POST_PROMPTER_MESSAGE): S.POSTING,
     (S.POSTING, I.RECEIVE_RESPONSE): S.POSTING,
@@ -224,7 +224,7 @@ _TABLE: dict[tuple[ChatState, SessionInput], Target] = {
     (S.POSTING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # READY or REPLIED
     (S.POSTING, I.REMOTE_ERROR): S.ERROR,
     # -- request an assistant message on the current prompter message: first
-    # try, retry after a failure, another draft, or a regenerate (§4.3)
+    # try, retry after a failure, another draft, or a regenerate
     (S.PROMPTED, I.REQUEST_ASSISTANT_MESSAGE): S.REQUESTING,
     (S.QUEUED, I.REQUEST_ASSISTANT_MESSAGE): S.REQUESTING,
     (S.REPLIED, I.REQUEST_ASSISTANT_MESSAGE): S.REQUESTING,
@@ -233,7 +233,7 @@ _TABLE: dict[tuple[ChatState, SessionInput], Target] = {
     # A 503 busy or a 429 leaves the retry legal.
     (S.REQUESTING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # PROMPTED, QUEUED or REPLIED
     (S.REQUESTING, I.REMOTE_ERROR): S.ERROR,
-    # -- stream the reply (§2)
+    # -- stream the reply
     (S.QUEUED, I.OPEN_EVENT_STREAM): S.OPENING,
     (S.OPENING, I.RECEIVE_STREAM_START): S.STREAMING,
     (S.OPENING, I.ABANDON_STREAM): S.QUEUED,
@@ -250,7 +250,7 @@ _TABLE: dict[tuple[ChatState, SessionInput], Target] = {
             (I.ABANDON_STREAM, S.QUEUED),
             (I.REPLY_COMPLETED, S.REPLIED),
             (I.REPLY_FAILED, S.PROMPTED),
-            # 204 / web 200-empty: the message finished before we connected (§2.5).
+            # 204 / web 200-empty: the message finished before we connected.
             (I.REPLY_ALREADY_FINISHED, S.QUEUED),
             # An error status on /events (read at EOF): the assistant message
             # exists and may still be generating; fetch it, re-open, or request

@@ -21,7 +21,7 @@ TOKENS_ENV = "OAPROTO_SERVER_TOKENS"
 #: Body bytes the request log of ``oaproto serve`` keeps at most (oldest dropped).
 RECORD_BODY_BYTES = 16 << 20
 
-#: The deployed inference server's limiter (§5.3): ``--rate-limit real``.
+#: The deployed inference server's limiter: ``--rate-limit real``.
 REAL_RATE_LIMIT = (20, 660.0)
 
 

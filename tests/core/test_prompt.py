@@ -1,4 +1,4 @@
-"""gpt4free prompt flattening: the exact outputs of reference §7.4 and its edge cases."""
+"""gpt4free prompt flattening: the exact outputs of gpt4free's format_prompt and its edge cases."""
 
 from __future__ import annotations
 

@@ -92,42 +92,42 @@ def test_parse_json_error_previews_the_body_without_a_request() -> None:
 # --- raise_for_status: every shape of the reference ---
 
 CASES: list[tuple[Dialect, int, bytes, type[APIError], Any]] = [
-    # §1.1 / §6: no, expired or banned session → empty 403
+    # no, expired or banned session → empty 403
     (WEB, 403, EMPTY, AuthenticationError, None),
-    # §3.1: bearer failures on the inference server
+    # bearer failures on the inference server
     (INF, 403, b'{"detail":"Not authenticated"}', AuthenticationError, "Not authenticated"),
     (INF, 401, b'{"detail":"Invalid token"}', AuthenticationError, "Invalid token"),
     (INF, 401, b'{"detail":"Token expired"}', AuthenticationError, "Token expired"),
     (INF, 401, b'{"detail":"Unauthorized client"}', AuthenticationError, "Unauthorized client"),
     (INF, 400, b'{"detail":"Invalid token type"}', AuthenticationError, "Invalid token type"),
     (INF, 403, b'{"detail":"Debug auth is not allowed"}', AuthenticationError, None),
-    # §1.1 / §1.2: chat disabled, unknown chat, unknown method → empty 404
+    # chat disabled, unknown chat, unknown method → empty 404
     (WEB, 404, EMPTY, NotFoundError, None),
     (INF, 404, b'{"detail":"Chat not found"}', NotFoundError, "Chat not found"),
     (INF, 404, b'{"detail":"User not found"}', NotFoundError, "User not found"),
-    # §1.1 body parser, §1.2 vote, §1.3 empty 400
+    # the body parser, the vote route, an empty 400
     (WEB, 400, b"Invalid JSON", ValidationError, "Invalid JSON"),
     (WEB, 400, INVALID_SCORE, ValidationError, "Invalid score"),
     (WEB, 400, EMPTY, ValidationError, None),
     (WEB, 413, b"Body exceeded 1mb limit", ValidationError, "Body exceeded 1mb limit"),
-    # §1.4 message-creating routes
+    # the message-creating routes
     (WEB, 400, b'{"message":"Parent message not found"}', ValidationError, None),
     (WEB, 413, b'{"message":"Message content exceeds max length"}', ValidationError, None),
     (WEB, 422, b'{"message":"Model gpt-3.5-turbo not found"}', ValidationError, None),
     (WEB, 422, WEB_422, ValidationError, PYDANTIC_LIST),
     (INF, 422, INFERENCE_422, ValidationError, PYDANTIC_LIST),
     (INF, 400, b'{"detail":"Cannot specify both after and before."}', ValidationError, None),
-    # §1.4 queue full, and a rate limiter that works
+    # queue full, and a rate limiter that works
     (WEB, 503, WEB_BUSY, BusyError, "The server is currently busy. Please try again later."),
     (INF, 503, INFERENCE_BUSY, BusyError, "The server is currently busy. Please try again later."),
     (INF, 429, b'{"detail":"Too Many Requests"}', BusyError, "Too Many Requests"),
-    # §1.1 uncaught exception, §5.3 the broken rate limiter, §3.2 catch-alls
+    # uncaught exception, the broken rate limiter, catch-alls
     (WEB, 500, INTERNAL_SERVER_ERROR, APIError, "Internal Server Error"),
     (INF, 500, INTERNAL_SERVER_ERROR, APIError, "Internal Server Error"),
     (WEB, 500, WEB_SOMETHING_WRONG, APIError, "Something went wrong"),
     (INF, 500, EMPTY, APIError, None),
     (WEB, 502, b"<html>Bad Gateway</html>", APIError, "<html>Bad Gateway</html>"),
-    # §11: /auth/login/debug answers 302 with a JSON body
+    # /auth/login/debug answers 302 with a JSON body
     (INF, 302, b'{"detail":"Found"}', APIError, "Found"),
 ]
 

@@ -1,4 +1,4 @@
-"""Sampling parameters, the eight presets and the model config table (reference §4.1, §5)."""
+"""Sampling parameters, the eight presets and the model config table."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def test_unusable_values_are_local_errors(values: dict[str, Any], message: str) 
 
 
 def test_create_rejects_gpt4free_stray_keywords() -> None:
-    # gpt4free merges stream= and auth= into sampling_parameters (§7.6 item 5).
+    # gpt4free merges stream= and auth= into sampling_parameters.
     with pytest.raises(LocalProtocolError) as info:
         SamplingParameters.create(temperature=0.5, stream=True, auth="cookie")
     text = str(info.value)
@@ -147,7 +147,7 @@ def test_from_json_errors_are_remote(value: object, message: str) -> None:
         SamplingParameters.from_json(value)
 
 
-# --- presets: the §4.1 table, value for value ---
+# --- presets: the server's table, value for value ---
 
 PRESET_TABLE = {
     "k50": (50, 0.95, None, 0.75, 1.2, 1024),
@@ -174,7 +174,7 @@ def test_k50_plugins_repetition_penalty_serialises_exactly() -> None:
 
 
 def test_gpt4free_sampling_is_the_k50_plugins_request_body() -> None:
-    # §7.3: the provider's literal defaults.
+    # The provider's literal defaults.
     assert GPT4FREE_SAMPLING.to_json() == {
         "top_k": 50,
         "top_p": None,
@@ -190,7 +190,7 @@ def test_presets_mapping_is_read_only() -> None:
         PRESETS["mine"] = SamplingParameters()  # type: ignore[index]
 
 
-# --- model configs (§5.1) ---
+# --- model configs ---
 
 
 def test_model_config_names_in_reference_order() -> None:

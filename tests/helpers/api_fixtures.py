@@ -1,8 +1,8 @@
 """Wire fixtures for the model, response and API tests, copied from the protocol reference.
 
 Bodies are bytes exactly as a server sends them: the inference server's compact
-JSON in the model's field order (reference §3.2, §4.2), and the web API's error
-shapes (§1.3, §1.4). Import as ``from tests.helpers.api_fixtures import ...``.
+JSON in the model's field order, and the web API's error
+shapes. Import as ``from tests.helpers.api_fixtures import ...``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ BASE_URL = "https://oa.test"
 CHAT_ID = "0656a1a9-4bb3-7d8a-8000-6ac5c8e1b2f0"
 PROMPTER_ID = "0656a1a9-5a10-7e41-8000-2f3c9d1e0a11"
 ASSISTANT_ID = "0656a1a9-6b22-7f02-8000-8a4b7c6d5e22"
-# The largest seed the server draws (§4.2); above 2**63, so it must stay an int.
+# The largest seed the server draws; above 2**63, so it must stay an int.
 BIG_SEED = 18446744073709551614
 
 CREATED = "2023-08-28T12:00:00.123456"
 MODIFIED = "2023-08-28T12:00:01.654321"
 
-# ChatListRead as create_chat returns it (§4.1), fields in model order.
+# ChatListRead as create_chat returns it, fields in model order.
 CHAT_LIST_READ = (
     b'{"id":"0656a1a9-4bb3-7d8a-8000-6ac5c8e1b2f0","created_at":"2023-08-28T12:00:00.123456",'
     b'"modified_at":"2023-08-28T12:00:01.654321","title":null,"hidden":false,'
@@ -37,7 +37,7 @@ WORK_PARAMETERS = (
     b'"user_profile":null,"user_response_instructions":null,"plugins":[],"plugin_max_depth":4}'
 )
 
-# MessageRead, all fields in the §4.2 order, as the final ``message`` of a reply.
+# MessageRead, all fields in the server's order, as the final ``message`` of a reply.
 ASSISTANT_MESSAGE = (
     b'{"id":"0656a1a9-6b22-7f02-8000-8a4b7c6d5e22",'
     b'"parent_id":"0656a1a9-5a10-7e41-8000-2f3c9d1e0a11","content":"Hello world \xc3\xa9",'
@@ -48,7 +48,7 @@ ASSISTANT_MESSAGE = (
     b'"safety_label":null,"safety_rots":null,"used_plugin":null}'
 )
 
-# A freshly queued assistant message: state pending, content null (§3.2).
+# A freshly queued assistant message: state pending, content null.
 PENDING_MESSAGE = ASSISTANT_MESSAGE.replace(b'"Hello world \xc3\xa9"', b"null").replace(
     b'"complete"', b'"pending"'
 )
@@ -61,14 +61,14 @@ PROMPTER_MESSAGE = (
     b'"used_plugin":null}'
 )
 
-# ChatRead: the summary fields plus every message (§4.1).
+# ChatRead: the summary fields plus every message.
 CHAT_READ = (
     CHAT_LIST_READ[:-1] + b',"messages":[' + PROMPTER_MESSAGE + b"," + ASSISTANT_MESSAGE + b"]}"
 )
 
 CHAT_PAGE = b'{"chats":[' + CHAT_LIST_READ + b'],"next":"MDY1NmExYTktNGJiMy03ZDhh","prev":null}'
 
-# One model config with the eight presets of §4.1, values as the server serialises them.
+# One model config with the eight presets, values as the server serialises them.
 _PRESET_ROWS = (
     (b"k50", b"50", b"0.95", b"null", b"0.75", b"1.2"),
     (b"k50-Creative", b"50", b"0.95", b"null", b"0.85", b"1.2"),
@@ -99,7 +99,7 @@ TOKEN_PAIR_JSON = (
     b'"refresh_token":{"access_token":"ref-' + SECRET.encode() + b'","token_type":"refresh"}}'
 )
 
-# --- error bodies (§1.3, §1.4, §3.1, §3.2, §11) ---
+# --- error bodies ---
 EMPTY = b""
 INTERNAL_SERVER_ERROR = b"Internal Server Error"
 INVALID_SCORE = b"Invalid score"

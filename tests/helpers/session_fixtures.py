@@ -1,9 +1,9 @@
 """Wire fixtures and drivers for the chat-session tests.
 
 Every body is the reference's exact bytes (docs: oa-protocol.md): JSON
-responses compact as both servers send them (§1.1, §3.2), SSE frames as
+responses compact as both servers send them, SSE frames as
 sse-starlette writes them, ``data: <pydantic json>\\r\\n\\r\\n`` with ``", "``
-and ``": "`` separators and ASCII escapes (§2.2, §2.3), pings in both forms.
+and ``": "`` separators and ASCII escapes, pings in both forms.
 
 ``reach(name, dialect)`` drives a fresh session to a named situation (a
 state, sometimes reached by a particular path) using only the public API.
@@ -58,7 +58,7 @@ def new_session(
     return ChatSession(config(dialect), options, **limits)
 
 
-# --- JSON objects (§4.1, §4.2), field order as serialised ---
+# --- JSON objects, field order as serialised ---
 
 
 def chat_list_read() -> dict[str, Any]:
@@ -75,7 +75,7 @@ def chat_list_read() -> dict[str, Any]:
 
 
 def work_parameters() -> dict[str, Any]:
-    """WorkParameters with the k50 preset and the largest seed (§4.2)."""
+    """WorkParameters with the k50 preset and the largest seed."""
     return {
         "model_config": {
             "model_id": "OpenAssistant/oasst-sft-6-llama-30b",
@@ -109,7 +109,7 @@ def message_read(
     role: str = "assistant",
     state: str = "complete",
 ) -> dict[str, Any]:
-    """A MessageRead with every field of §4.2, in order."""
+    """A MessageRead with every field, in the server's order."""
     return {
         "id": id,
         "parent_id": parent_id,
@@ -130,7 +130,7 @@ def message_read(
 
 
 def prompter_read(*, id: str = PROMPTER_ID, parent_id: str | None = None) -> dict[str, Any]:
-    """The stored prompter message (state ``manual``, §3.2)."""
+    """The stored prompter message (state ``manual``)."""
     return message_read(id=id, parent_id=parent_id, content="Hi", role="prompter", state="manual")
 
 
@@ -143,7 +143,7 @@ def pending_read(*, id: str = ASSISTANT_ID, parent_id: str = PROMPTER_ID) -> dic
 
 
 def compact(value: object) -> bytes:
-    """JSON as both servers answer: compact, raw UTF-8 (§1.1, §3.2)."""
+    """JSON as both servers answer: compact, raw UTF-8."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -161,7 +161,7 @@ def empty_response(status: int) -> HttpResponse:
 
 
 def text_response(status: int, body: bytes) -> HttpResponse:
-    """A plain-text response, e.g. Next.js' ``Internal Server Error`` (§1.3)."""
+    """A plain-text response, e.g. Next.js' ``Internal Server Error``."""
     return HttpResponse(status=status, headers=(("content-type", "text/plain"),), body=body)
 
 
@@ -185,7 +185,7 @@ def error_json(dialect: Dialect, detail: object, status: int) -> HttpResponse:
     return json_response({key: detail}, status=status)
 
 
-# --- SSE bytes (§2.2, §2.3) ---
+# --- SSE bytes ---
 
 
 def frame(value: dict[str, Any]) -> bytes:
@@ -214,7 +214,7 @@ def message_frame(**changes: Any) -> bytes:
 
 
 def error_frame(error: str, state: str) -> bytes:
-    """A terminal ``error`` event, its message in ``state`` with null content (§11)."""
+    """A terminal ``error`` event, its message in ``state`` with null content."""
     return frame(
         {"event_type": "error", "error": error, "message": message_read(content=None, state=state)}
     )
@@ -232,7 +232,7 @@ PLUGIN_FRAME = frame(
         "message": None,
     }
 )
-# The generator falls through after a plugin event (§2.3 quirk 1).
+# The generator falls through after a plugin event.
 EMPTY_TOKEN = token("")
 
 # A successful reply with a pending phase, pings of both forms and tokens.
@@ -247,9 +247,9 @@ INFERENCE_SSE_HEADERS = (
     ("content-type", "text/event-stream; charset=utf-8"),
     ("transfer-encoding", "chunked"),
 )
-# The website pipes the body but copies no upstream header (§2.1).
+# The website pipes the body but copies no upstream header.
 WEB_SSE_HEADERS = (("transfer-encoding", "chunked"),)
-# 204 for a finished message: only date and server (§11).
+# 204 for a finished message: only date and server.
 NO_CONTENT_HEADERS = (("date", "Mon, 28 Aug 2023 12:00:00 GMT"), ("server", "uvicorn"))
 
 
@@ -259,7 +259,7 @@ def sse_headers(dialect: Dialect) -> tuple[tuple[str, str], ...]:
 
 
 def already_finished(dialect: Dialect) -> tuple[int, tuple[tuple[str, str], ...]]:
-    """Status and headers of the stream of a finished message (§2.5)."""
+    """Status and headers of the stream of a finished message."""
     return (204, NO_CONTENT_HEADERS) if dialect is INFERENCE else (200, WEB_SSE_HEADERS)
 
 

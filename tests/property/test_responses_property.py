@@ -1,4 +1,4 @@
-"""Random statuses and bodies produce only typed oaproto errors (the h11 AFL property, §6 errors).
+"""Random statuses and bodies produce only typed oaproto errors (the h11 AFL property).
 
 Bodies mix random bytes, random JSON, the reference's error shapes with random
 payloads, and well-formed models with one field replaced or removed, so the

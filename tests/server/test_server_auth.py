@@ -1,4 +1,4 @@
-"""Credentials: next-auth cookies, bearer tokens, TrustedClient, debug login (§1.1, §3.1, §6)."""
+"""Credentials: next-auth cookies, bearer tokens, TrustedClient, debug login."""
 
 from __future__ import annotations
 
@@ -120,7 +120,7 @@ def test_debug_login_flow(oa_server: ThreadedServer) -> None:
     assert request(port, "GET", "/auth/check", headers=again_access).json() == carol
     refresh = [("authorization", f"Bearer {pair['refresh_token']['access_token']}")]
     assert detail(request(port, "GET", "/auth/check", headers=refresh)) == "Invalid token type"
-    # The real /auth/refresh never succeeds (§11).
+    # The real /auth/refresh never succeeds.
     again = request(
         port, "GET", "/auth/refresh", headers=[("refresh", pair["refresh_token"]["access_token"])]
     )

@@ -244,7 +244,7 @@ def expect_worker_abort(
     assert response.complete
     message = request(server.port, "GET", f"/chats/{chat_id}/messages/{message_id}").json()
     assert message["state"] == "aborted_by_worker"
-    # aborted_by_worker counts as finished: a new reader gets 204 (§2.5).
+    # aborted_by_worker counts as finished: a new reader gets 204.
     assert request(server.port, "GET", events_path(chat_id, message_id)).status == 204
 
 

@@ -145,7 +145,7 @@ def test_integers_beyond_a_double_are_the_client_error_they_are(oa_server: Threa
     web_id = post(
         port, "/api/chat/prompter_message", f'{{"chat_id": {HUGE}, "content": "x"}}'.encode()
     )
-    assert web_id.status == 500  # the route's catch of the upstream's empty 500 (§1.4)
+    assert web_id.status == 500  # the route's catch of the upstream's empty 500
     assert strict_json(web_id.body) == {"message": "Something went wrong"}
     assert (
         request(

@@ -1,4 +1,4 @@
-"""The inference-server dialect, route by route, against reference §3 and §11 bytes."""
+"""The inference-server dialect, route by route, against the real server's bytes."""
 
 from __future__ import annotations
 
@@ -271,7 +271,7 @@ def test_update_chat(oa_server: ThreadedServer) -> None:
 
 
 def test_hide_all_is_unreachable(oa_server: ThreadedServer) -> None:
-    # Declared after /{chat_id}, so it is that route with chat_id "hide_all" (§3.2, §11).
+    # Declared after /{chat_id}, so it is that route with chat_id "hide_all".
     port = oa_server.port
     expect_detail(request(port, "PUT", "/chats/hide_all"), 422, [missing("body")])
     expect_empty(request(port, "PUT", "/chats/hide_all", json_body={}), 500)
@@ -389,7 +389,7 @@ def test_assistant_message_is_pending_with_work_parameters(oa_server: ThreadedSe
         "max_total_length": 1792,
         "quantized": False,
     }
-    # pydantic coercion: "50" -> 50, 1 -> 1.0; stray keys dropped (§5.2).
+    # pydantic coercion: "50" -> 50, 1 -> 1.0; stray keys dropped.
     assert params["sampling_parameters"] == {
         "top_k": 50,
         "top_p": None,

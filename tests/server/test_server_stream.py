@@ -1,4 +1,4 @@
-"""The event stream on the wire: framing, pending, pings, tokens, endings (§2, §11)."""
+"""The event stream on the wire: framing, pending, pings, tokens, endings."""
 
 from __future__ import annotations
 
@@ -154,7 +154,7 @@ def test_queue_positions_count_down_as_workers_free(oa_server: ThreadedServer) -
     replies = [conversation(port, fault="queue=0.3", headers=user) for user in users]
     chat_id, _, last = replies[-1]
     events = events_of(read_stream(port, events_path(chat_id, last["id"]), headers=users[-1]))
-    # The reference's observed sequence: (3,3) -> (2,2) -> (1,1) -> (0,0) (§11).
+    # The reference's observed sequence: (3,3) -> (2,2) -> (1,1) -> (0,0).
     assert pending_numbers(events) == [(3, 3), (2, 2), (1, 1), (0, 0)]
     assert events[-1]["event_type"] == "message"
 
@@ -257,7 +257,7 @@ def test_timeout_error_expires_then_pending_for_ever(oa_server: ThreadedServer) 
     port = oa_server.port
     chat_id, _, reply = conversation(port, fault="queue=0.05")
     wait_message_state(port, chat_id, reply["id"], "timeout")
-    time.sleep(0.1)  # past message_queue_expire: the queued error is gone (§2.5)
+    time.sleep(0.1)  # past message_queue_expire: the queued error is gone
     with (
         stream(port, events_path(chat_id, reply["id"])) as (conn, head),
         pytest.raises(TimeoutError),

@@ -1,4 +1,4 @@
-"""The web dialect (/api/chat), route by route, against reference §1 and §2.1 bytes."""
+"""The web dialect (/api/chat), route by route, against the real API's bytes."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def expect_empty(response: RawResponse, status: int) -> None:
 def expect_text(
     response: RawResponse, status: int, text: bytes, reason: bytes | None = None
 ) -> None:
-    # Next.js sends these texts without any content type (§1.3).
+    # Next.js sends these texts without any content type.
     expect_head(response, status, [("content-length", str(len(text)))])
     assert response.body == text
     if reason is not None:
@@ -218,7 +218,7 @@ def test_assistant_message_errors_are_message_json(oa_server: ThreadedServer) ->
     )
     assert held.status == 200
     # The rate limit is 2: the third request is refused, then the shape is
-    # the web's {"message": "Something went wrong"} with status 500 (§5.3).
+    # the web's {"message": "Something went wrong"} with status 500.
     expect_json(
         post(port, path, {**base, "model_config_name": "_lorem"}),
         500,
@@ -311,7 +311,7 @@ def test_events_stream_without_content_type(oa_server: ThreadedServer) -> None:
     finished = request(
         port, "POST", "/api/chat/events", params=[("chat_id", chat_id), ("message_id", reply["id"])]
     )
-    expect_empty(finished, 200)  # upstream 204 -> 200 with an empty body (§2.5)
+    expect_empty(finished, 200)  # upstream 204 -> 200 with an empty body
 
 
 def test_events_errors_are_plain_500(oa_server: ThreadedServer) -> None:
@@ -455,9 +455,9 @@ def test_body_is_parsed_before_auth_then_403_empty(oa_server: ThreadedServer) ->
 def test_a_non_string_chat_id_is_formatted_into_the_path_and_not_found(
     oa_server: ThreadedServer, chat_id: Any
 ) -> None:
-    # The website writes `${chat_id}` into the upstream path (§1.2): a
+    # The website writes `${chat_id}` into the upstream path: a
     # missing id becomes the segment "undefined"; no such chat exists, and
-    # the route answers the catch-all 500 (§1.4).
+    # the route answers the catch-all 500.
     body: dict[str, Any] = {"parent_id": None, "content": "hi"}
     if chat_id is not None:
         body["chat_id"] = chat_id
@@ -469,7 +469,7 @@ def test_a_chat_id_node_cannot_put_in_a_path_is_the_routes_empty_500(
     oa_server: ThreadedServer,
 ) -> None:
     # An object formats as "[object Object]": Node rejects the space in the
-    # path with a TypeError, which the route's own catch answers (§1.3).
+    # path with a TypeError, which the route's own catch answers.
     body = {"chat_id": {"a": 1}, "parent_id": None, "content": "hi"}
     response = request(oa_server.port, "POST", "/api/chat/prompter_message", json_body=body)
     expect_empty(response, 500)

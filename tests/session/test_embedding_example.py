@@ -125,7 +125,7 @@ def test_example_chats_with_the_reference_server(
     assert text
     printed = capsys.readouterr().out
     # The tokens join to the final text up to the whitespace the worker strips
-    # (§2.3 quirk 4), unless the reply finished before the stream opened.
+    # , unless the reply finished before the stream opened.
     assert printed.strip() in (text, "")
     steps = [request.step for request in oa_server.requests]
     assert steps[:4] == ["create_chat", "prompter_message", "assistant_message", "events"]
@@ -147,7 +147,7 @@ def test_example_streams_tokens_as_they_arrive(
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_example_fetches_an_already_finished_reply(oa_server: Any, dialect: Dialect) -> None:
     # The stream request is answered 204 / 200-empty, late enough for the
-    # reply to be complete: a message that finished before the stream (§2.5).
+    # reply to be complete: a message that finished before the stream.
     oa_server.faults.add("slow-headers=0.3", step="events")
     oa_server.faults.add("status=204", step="events")
     text = _run(oa_server, dialect)

@@ -3,7 +3,7 @@
 An error status undoes the command (``test_session_rejected.py`` covers that
 in depth); an unusable answer moves the session to ERROR.
 
-The last section turns each gpt4free bug of reference §7.6 that concerns the
+The last section turns each gpt4free provider bug that concerns the
 lifecycle into a test of what this library does instead.
 """
 
@@ -243,7 +243,7 @@ def test_the_session_is_still_usable_after_a_local_error() -> None:
     assert session.state is S.QUEUED
 
 
-# --- gpt4free's bugs (reference §7.6), each with our behaviour ---
+# --- gpt4free's bugs, each with our behaviour ---
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -352,7 +352,7 @@ def test_g4f_10_a_cancelled_reply_is_reported_when_fetched(dialect: Dialect) -> 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_g4f_11_rate_limit_is_a_typed_error(dialect: Dialect) -> None:
-    # The broken 429 arrives as a 500 (§5.3, §11).
+    # The broken 429 arrives as a 500.
     response = (
         error_json(dialect, "Something went wrong", 500)
         if dialect is WEB

@@ -139,7 +139,7 @@ def test_request_paths_per_dialect(dialect: Dialect) -> None:
 def test_multi_turn_threads_parent_ids(dialect: Dialect) -> None:
     session = reach("REPLIED", dialect)
     request = session.post_prompter_message("And then?")
-    # The second prompter message answers the complete assistant message (§1.4).
+    # The second prompter message answers the complete assistant message.
     assert _body(request.body)["parent_id"] == ASSISTANT_ID
     # The new turn's ids are not known yet.
     # (compared as a tuple so that type checkers do not narrow the attributes)

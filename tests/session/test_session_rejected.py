@@ -5,7 +5,7 @@ chat: the session goes back to the state the command was called in, with the
 ids it had then, the typed ``APIError`` propagates, and the same request can
 be sent again. Only a refused delete goes to ``ERROR``, where delete stays
 legal. Bodies are the reference server's (docs/server.md, "Bodies of
-status=CODE"; reference §1.3, §1.4, §3.2).
+status=CODE").
 """
 
 from __future__ import annotations
@@ -100,12 +100,12 @@ INFERENCE_DETAILS: dict[tuple[str | None, int], object] = {
 def rejection(step: str, status: int, dialect: Dialect) -> tuple[HttpResponse, object]:
     """The reference server's error answer at ``step``, and the detail it carries."""
     if dialect is INFERENCE:
-        if status == 500:  # Starlette's ServerErrorMiddleware (§3.2)
+        if status == 500:  # Starlette's ServerErrorMiddleware
             return text_response(500, b"Internal Server Error"), "Internal Server Error"
         detail = INFERENCE_DETAILS.get((step, status), INFERENCE_DETAILS.get((None, status)))
         detail = REASONS[status] if detail is None else detail
         return error_json(INFERENCE, detail, status), detail
-    if step in ("prompter_message", "assistant_message"):  # {"message": upstream detail} (§1.3)
+    if step in ("prompter_message", "assistant_message"):  # {"message": upstream detail}
         detail = "Something went wrong" if status == 500 else rejection(step, status, INFERENCE)[1]
         return error_json(WEB, detail, status), detail
     if status in (403, 404):

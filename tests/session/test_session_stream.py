@@ -129,7 +129,7 @@ def test_plugin_event_and_its_trailing_empty_token(dialect: Dialect) -> None:
         current_plugin_action_input="weather",
         current_plugin_action_response="sunny",
     )
-    # §2.3 quirk 1: the server falls through and sends an empty token.
+    # After plugin_intermediate the server falls through and sends an empty token.
     assert events[2] == Token(text="")
     assert session.token_text == "Hello world \u00e9"
 
@@ -166,7 +166,7 @@ def test_pings_of_both_forms_are_skipped(dialect: Dialect) -> None:
 def test_final_content_is_authoritative_and_tokens_are_kept(dialect: Dialect) -> None:
     session = reach("QUEUED", dialect)
     session.open_event_stream()
-    # The worker strips the text and drops a stop sequence (§2.3 quirk 4).
+    # The worker strips the text and drops a stop sequence.
     body = token(" Hello") + token(" world") + token("</s>") + message_frame(content="Hello world")
     completed = stream(session, body)[-1]
     assert isinstance(completed, ReplyCompleted)
@@ -462,7 +462,7 @@ def test_events_before_an_oversized_line_in_the_same_chunk_are_delivered(
 
 
 def test_large_message_line_within_the_default_limits() -> None:
-    # gpt4free's line reader had a 128 KiB ceiling (§7.6 item 9); ours is configurable.
+    # gpt4free's line reader had a 128 KiB ceiling; ours is configurable.
     session = reach("QUEUED", INFERENCE)
     session.open_event_stream()
     content = "word " * 60_000
@@ -487,7 +487,7 @@ def test_error_event_message_with_unknown_state_is_kept(dialect: Dialect) -> Non
 
 
 def test_web_stream_headers_fixture_is_what_the_site_sends() -> None:
-    # Guards the fixture itself: the website copies no content type (§2.1).
+    # Guards the fixture itself: the website copies no content type.
     assert all(name != "content-type" for name, _ in WEB_SSE_HEADERS)
     assert json.loads(PENDING[6:])["event_type"] == "pending"
     assert json.loads(PENDING_HEAD[6:])["queue_position"] == 0

@@ -55,7 +55,7 @@ def test_full_lifecycle_streams_what_the_server_generated(
     tokens = "".join(event.text for event in received if isinstance(event, Token))
     assistant = [m for m in stored["messages"] if m["role"] == "assistant"]
     assert len(assistant) == 1
-    # The lorem worker's tokens join to its final text (reference §11).
+    # The lorem worker's tokens join to its final text.
     assert tokens == outcome.token_text == assistant[0]["content"] == outcome.text
     assert outcome.message.id == assistant[0]["id"]
     assert all(not isinstance(event, ReplyCompleted) for event in received[:-1])

@@ -2,7 +2,7 @@
 
 A scripted transport answers each request from a table keyed by the last path
 segment, so the tests need no network and decide exactly what the driver
-sees: an empty stream of an already finished reply (§2.5), a fetch that
+sees: an empty stream of an already finished reply, a fetch that
 finds the reply unfinished, a stream that cannot even be opened, a DELETE
 that never returns.
 """
@@ -83,7 +83,7 @@ class Scripted:
         self.sent.append(f"{request.method} events")
         if self.stream_error is not None:
             raise self.stream_error
-        # The message finished before the stream was requested (§2.5): 204, no body.
+        # The message finished before the stream was requested: 204, no body.
         self.open_streams += 1
         try:
             yield StreamResponse(204, (), iter(()))
