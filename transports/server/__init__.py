@@ -19,7 +19,6 @@ from ._backends import (
     LoremBackend,
     ThreadMessage,
 )
-from ._config import DEFAULT_USER_ID, ServerConfig
 from ._faults import (
     FAULT_HEADER,
     INVALID_JSON_FRAME,
@@ -40,7 +39,8 @@ from ._runner import (
     ThreadedServer,
     run_in_thread,
 )
-from ._state import ECHO_MODEL_NAME
+from ._server_config import DEFAULT_USER_ID, ServerConfig
+from ._server_state import ECHO_MODEL_NAME
 
 __all__ = [
     "DEFAULT_USER_ID",

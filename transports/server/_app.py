@@ -33,7 +33,7 @@ from ._replies import (
     web_internal_error,
     web_text,
 )
-from ._state import ServerState
+from ._server_state import ServerState
 from ._status_faults import inference_status_reply, web_status_reply
 
 __all__ = ["STATE_KEY", "make_app"]

@@ -13,11 +13,11 @@ from typing import Any, Self, TypeVar
 from aiohttp import web
 
 from ._app import make_app
-from ._config import ServerConfig
 from ._faults import FaultRegistry
 from ._logs import protocol_logger, server_logger
 from ._recording import RecordedRequest
-from ._state import ServerState
+from ._server_config import ServerConfig
+from ._server_state import ServerState
 from ._worker import WorkerPool
 
 __all__ = [
