@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from oaproto import Dialect
 from oaproto.transports.server import (
     GenerationRequest,
     ReferenceServer,
@@ -114,11 +115,15 @@ def test_introspection(oa_server: ThreadedServer) -> None:
     chat_id = created.json()["id"]
     request(port, "DELETE", "/api/chat", params=[("chat_id", chat_id)], headers=[cookie])
     inference_chat = new_chat(port)
+    request(port, "DELETE", "/chats")  # the inference server's path, another method: 405
+    request(port, "GET", "/nowhere")  # neither API's path: 404
     records = oa_server.requests
     assert [(r.method, r.path, r.step, r.dialect, r.status) for r in records] == [
-        ("POST", "/api/chat", "create_chat", "web", 200),
-        ("DELETE", "/api/chat", "delete_chat", "web", 200),
-        ("POST", "/chats", "create_chat", "inference", 200),
+        ("POST", "/api/chat", "create_chat", Dialect.WEB, 200),
+        ("DELETE", "/api/chat", "delete_chat", Dialect.WEB, 200),
+        ("POST", "/chats", "create_chat", Dialect.INFERENCE, 200),
+        ("DELETE", "/chats", "other", Dialect.INFERENCE, 405),
+        ("GET", "/nowhere", "other", None, 404),
     ]
     assert records[0].host == f"127.0.0.1:{port}"
     assert records[0].cookies == {"__Secure-next-auth.session-token": "abc", "other": "1"}

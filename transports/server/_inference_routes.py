@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from oaproto import Dialect
+
 from ._cors import cors_headers, cors_preflight, is_preflight, with_cors
 from ._faults import Fault
 from ._inference import (
@@ -123,6 +125,8 @@ async def handle(
     result = await handler(call, *params)
     if isinstance(result, Reply):
         return with_cors(request, to_response(result))
-    response = await open_stream(request, dialect="inference", extra_headers=cors_headers(request))
+    response = await open_stream(
+        request, dialect=Dialect.INFERENCE, extra_headers=cors_headers(request)
+    )
     await write_events(request, response, state, result, faults)
     return response

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from oaproto import Dialect
 from oaproto.sse import comment, encode_sse
 
 from ._event_items import WORKER_ABORT_ERROR, EventItem, error_item, pending_data
@@ -93,7 +94,7 @@ class StreamPlan:
 
 
 async def open_stream(
-    request: web.Request, *, dialect: str, extra_headers: tuple[tuple[str, str], ...] = ()
+    request: web.Request, *, dialect: Dialect, extra_headers: tuple[tuple[str, str], ...] = ()
 ) -> web.StreamResponse:
     """Send the status line and headers of an event stream.
 
@@ -101,7 +102,7 @@ async def open_stream(
     into a response on which it set no header at all (§2.1), so only what the
     HTTP layer adds (date, server, chunked encoding) goes out.
     """
-    if dialect == "inference":
+    if dialect is Dialect.INFERENCE:
         response = web.StreamResponse(status=200)
         for name, value in INFERENCE_SSE_HEADERS:
             response.headers[name] = value

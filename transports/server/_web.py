@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, unquote
 
 from aiohttp import web
 
+from oaproto import Dialect
+
 from ._faults import Fault
 from ._inference import InferenceRequest
 from ._inference_routes import match_route, no_route
@@ -395,6 +397,6 @@ async def _events(
     if outcome.stream is None:
         # 204 upstream (finished message): 200 and an empty piped body (§2.5).
         return to_response(web_empty(200))
-    response = await open_stream(request, dialect="web")
+    response = await open_stream(request, dialect=Dialect.WEB)
     await write_events(request, response, state, outcome.stream, faults)
     return response
