@@ -16,9 +16,7 @@ from oaproto.transports.server import (
     GenerationRequest,
     ReferenceServer,
     ServerConfig,
-    SyncServer,
     ThreadedServer,
-    run_in_thread,
 )
 from tests.helpers.raw_http import (
     RawResponse,
@@ -67,7 +65,8 @@ def test_async_server_serves_and_stop_ends_open_streams() -> None:
 
 
 def test_threaded_server_stop_ends_open_streams() -> None:
-    server = run_in_thread(pending_interval=0.05, warn_open_mode=False)
+    server = ThreadedServer(pending_interval=0.05, warn_open_mode=False)
+    server.start()
     chat_id, _, reply = conversation(server.port, fault="never-end")
     results: list[RawResponse] = []
     opened = threading.Event()
@@ -96,13 +95,31 @@ def test_start_failure_is_raised() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
+        port = taken.getsockname()[1]
         with pytest.raises(OSError):
-            run_in_thread(port=taken.getsockname()[1], warn_open_mode=False)
+            ThreadedServer(port=port, warn_open_mode=False).start()
+        with pytest.raises(OSError), ThreadedServer(port=port, warn_open_mode=False):
+            pass  # entering the block starts it: the same failure
 
 
-def test_sync_server_context_manager() -> None:
-    with SyncServer(ServerConfig(token_delay=0), warn_open_mode=False) as server:
+def test_threaded_server_starts_on_with_and_stops_on_leaving() -> None:
+    server = ThreadedServer(ServerConfig(token_delay=0), warn_open_mode=False, workers=1)
+    assert (server.config.token_delay, server.config.workers) == (0, 1)
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = server.url  # not started until the block is entered
+    with server:
         assert server.url.startswith("http://127.0.0.1:")
+        assert request(server.port, "GET", "/configs/model_configs").status == 200
+        with pytest.raises(RuntimeError, match="already started"):
+            server.start()
+    with pytest.raises(OSError):
+        request(server.port, "GET", "/chats", timeout=2)
+
+
+def test_a_started_threaded_server_is_not_started_again_by_with() -> None:
+    server = ThreadedServer(token_delay=0, warn_open_mode=False)
+    server.start()
+    with server:  # already listening: the block uses it and stops it at the end
         assert request(server.port, "GET", "/configs/model_configs").status == 200
     with pytest.raises(OSError):
         request(server.port, "GET", "/chats", timeout=2)
@@ -173,7 +190,7 @@ class Shouting:
 
 def test_custom_backends() -> None:
     loud, broken = Shouting(), Shouting(fail=True)
-    with run_in_thread(
+    with ThreadedServer(
         backends={"shout": loud, "OA_SFT_Llama_30B_6": broken},
         token_delay=0,
         pending_interval=5,
