@@ -328,6 +328,15 @@ def test_faults_from_the_configuration(oa_server: ThreadedServer) -> None:
         assert request(port, "POST", "/api/chat").status == 500  # no count: every time
 
 
+# times=None: the marker's rule object is shared by every run of the test.
+@pytest.mark.oa_server(faults=[FaultRule(Fault.status(502), "create_chat", Dialect.INFERENCE)])
+def test_fault_rules_with_a_dialect_in_the_marker(oa_server: ThreadedServer) -> None:
+    port = oa_server.port
+    assert request(port, "POST", "/api/chat").status == 200  # web: not matched
+    for _ in range(2):
+        assert request(port, "POST", "/chats", json_body={}).status == 502
+
+
 def test_faults_from_the_python_api(oa_server: ThreadedServer) -> None:
     port = oa_server.port
     rule = oa_server.faults.add("status=429", step="create_chat", dialect=Dialect.INFERENCE)
