@@ -10,12 +10,13 @@ stream and decides what its events mean for the chat's state.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from types import MappingProxyType
 from typing import Any, Literal
 
 from ._config import Dialect
-from ._errors import IncompleteReplyError, LocalProtocolError, RemoteProtocolError, SSELimitError
+from ._errors import IncompleteReplyError, RemoteProtocolError, SSELimitError
 from ._events import (
     NEED_DATA,
     NeedData,
@@ -33,10 +34,35 @@ from ._models import Message
 from ._responses import raise_for_status
 from ._sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["MAX_ERROR_BODY_SIZE", "ReplyStreamReader", "expect_assistant", "reply_completed"]
+__all__ = [
+    "MAX_ERROR_BODY_SIZE",
+    "ReplyStreamReader",
+    "expect_assistant",
+    "reply_completed",
+]
 
 #: How much of a rejected stream's body is kept for its error.
 MAX_ERROR_BODY_SIZE = 64 * 1024
+
+# A token frame exactly as the servers write it (``json.dumps`` defaults),
+# with a text that needs no JSON escape: any character but a quote, a
+# backslash or a control character (U+0000-U+001F), which is what a JSON
+# string may hold raw. Such a frame is read by slicing; anything else
+# (escapes, other fields, other spacing) goes to ``json.loads``.
+_match_plain_token = re.compile(
+    r'\{"event_type": "token", "text": "([^"\\\x00-\x1f]*)"\}', re.DOTALL
+).fullmatch
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _token(text: str) -> Token:
+    # Token(text=text) at less than half the cost: a frozen dataclass's
+    # __init__ sets each field through object.__setattr__ anyway.
+    token: Token = _new(Token)
+    _set(token, "text", text)
+    return token
 
 
 def expect_assistant(message: Message, message_id: str | None, what: str) -> None:
@@ -80,7 +106,7 @@ class ReplyStreamReader:
         self._status = 0
         self._undecoded = False  # not an event stream: the body is kept and judged at EOF
         self._body = bytearray()  # that body, at most MAX_ERROR_BODY_SIZE
-        self._pending = bytearray()  # fed, not yet decoded
+        self._pending: list[bytes] = []  # fed, not yet decoded
         self._events: deque[ServerSentEvent] = deque()  # decoded, not yet returned
         # A limit error of the decoder, raised once the events before it are returned.
         self._limit_error: SSELimitError | None = None
@@ -109,8 +135,7 @@ class ReplyStreamReader:
             self._undecoded = media_type != "text/event-stream"
 
     def feed(self, data: bytes) -> None:
-        if self._eof:
-            raise LocalProtocolError("receive_data() after receive_eof()")
+        # The session's table refuses data after the end of the body.
         if not data:
             return
         self._saw_bytes = True
@@ -118,14 +143,15 @@ class ReplyStreamReader:
             room = MAX_ERROR_BODY_SIZE - len(self._body)
             self._body += data[:room]
         else:
-            self._pending += data
+            # Kept, not copied: a bytes object cannot change; anything else is copied.
+            self._pending.append(data if type(data) is bytes else bytes(data))
 
     def feed_eof(self) -> None:
-        if self._eof:
-            raise LocalProtocolError("receive_eof() called twice")
         self._eof = True
 
     def next_event(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
+        if not (self._events or self._pending or self._eof or self._limit_error):
+            return NEED_DATA  # the common answer between two chunks, without the loop
         if self._undecoded:
             return self._next_undecoded()
         try:
@@ -141,9 +167,10 @@ class ReplyStreamReader:
                 message_id=self._message_id,
             ) from exc
 
-    def _next_undecoded(self) -> ReplyAlreadyFinished | Literal[NeedData.NEED_DATA]:
-        if not self._eof:
-            return NEED_DATA
+    def _next_undecoded(self) -> ReplyAlreadyFinished:
+        # Judged at the end only: before it, next_event() answers NEED_DATA
+        # (such a body is kept in _body, never pending).
+        assert self._eof
         response = HttpResponse(status=self._status, headers=self._headers, body=bytes(self._body))
         raise_for_status(response, request=self._request, dialect=self._dialect)
         if not self._saw_bytes:
@@ -166,8 +193,9 @@ class ReplyStreamReader:
                 # Whole chunks: a limit error carries the events its chunk
                 # completed before the offending line, so they are returned
                 # first and the events never depend on the chunking.
-                chunk = bytes(self._pending)
-                self._pending.clear()
+                pending = self._pending
+                chunk = pending[0] if len(pending) == 1 else b"".join(pending)
+                pending.clear()
                 try:
                     self._events.extend(self._decoder.feed(chunk))
                 except SSELimitError as exc:
@@ -189,10 +217,16 @@ class ReplyStreamReader:
                 )
 
     def _convert(self, sse: ServerSentEvent) -> StreamEvent | None:
-        if sse.event == "ping":
+        field, data = sse[0], sse[1]  # by index: the properties cost more per event
+        if field == "ping":
             # sse-starlette <= 1.3.3 keep-alive: "event: ping" with a timestamp
             # as data (§2.2). The newer comment form never reaches us.
             return None
+        plain = _match_plain_token(data)
+        if plain is not None:
+            text: str = plain[1]
+            self.tokens.append(text)
+            return _token(text)
         try:
             frame = sse.json()
         except (ValueError, RecursionError):

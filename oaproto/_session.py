@@ -41,7 +41,15 @@ from ._reply_stream import (
 )
 from ._sampling import DEFAULT_MODEL_CONFIG_NAME, PRESETS, SamplingParameters
 from ._sse import SSEDecoder
-from ._state import BEFORE_COMMAND, REQUIRES, TRANSITIONS, ChatState, Known, SessionInput
+from ._state import (
+    BEFORE_COMMAND,
+    REQUIRES,
+    TRANSITIONS,
+    ChatState,
+    Known,
+    SessionInput,
+    states_allowing,
+)
 
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
@@ -61,6 +69,12 @@ DEFAULT_MAX_EVENT_SIZE = 4 * 1024 * 1024
 
 # Error statuses that may not repeat a moment later: a timeout, a rate limit, every 5xx.
 _TRANSIENT_STATUSES = frozenset({408, 429, *range(500, 600)})
+# Where the per-chunk calls are legal, read once from the table: they are
+# checked on every chunk, so they skip the general lookup of ``_check``.
+_DATA_STATES = states_allowing(I.RECEIVE_DATA)
+_NEXT_EVENT_STATES = states_allowing(I.NEXT_EVENT)
+# A reply stream is open wherever it can be abandoned.
+_STREAM_OPEN_STATES = states_allowing(I.ABANDON_STREAM)
 
 # A fetched assistant message in one of these states has not finished (§4.3).
 _UNFINISHED_STATES = frozenset({MessageState.PENDING, MessageState.IN_PROGRESS})
@@ -292,6 +306,15 @@ class ChatSession:
     def reply_text(self) -> str | None:
         """The authoritative text of the completed reply (``message.content``), else ``None``."""
         return self._reply_text
+
+    @property
+    def is_streaming(self) -> bool:
+        """``True`` while a reply stream is open: from :meth:`open_event_stream` to its end.
+
+        Then the driver must close the stream's connection, after
+        :meth:`abandon_stream` if it stops reading early.
+        """
+        return self._state in _STREAM_OPEN_STATES
 
     @property
     def needs_cleanup(self) -> bool:
@@ -627,7 +650,7 @@ class ChatSession:
             LocalProtocolError: no stream is open.
         """
         target = self._check(I.ABANDON_STREAM)
-        assert self._stream is not None  # OPENING and STREAMING always have one
+        assert self._stream is not None  # every state with an open stream has one
         self._drop_stream()
         self._state = target
 
@@ -701,7 +724,8 @@ class ChatSession:
         Raises:
             LocalProtocolError: not streaming, or called after :meth:`receive_eof`.
         """
-        self._check(I.RECEIVE_DATA)
+        if self._state not in _DATA_STATES:
+            self._check(I.RECEIVE_DATA)  # raises
         assert self._stream is not None
         self._stream.feed(data)
 
@@ -711,9 +735,10 @@ class ChatSession:
         Raises:
             LocalProtocolError: not streaming, or called twice.
         """
-        self._check(I.RECEIVE_EOF)
+        target = self._check(I.RECEIVE_EOF)
         assert self._stream is not None
         self._stream.feed_eof()
+        self._state = target
 
     def next_event(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
         """The next stream event, or :data:`NEED_DATA` when more input is needed.
@@ -736,7 +761,8 @@ class ChatSession:
             RemoteProtocolError: a non-empty 2xx body that is not an event
                 stream (state ``ERROR``).
         """
-        self._check(I.NEXT_EVENT)
+        if self._state not in _NEXT_EVENT_STATES:
+            self._check(I.NEXT_EVENT)  # raises
         stream = self._stream
         assert stream is not None
         try:

@@ -42,6 +42,7 @@ __all__ = [
     "Revert",
     "SessionInput",
     "Target",
+    "states_allowing",
 ]
 
 
@@ -71,6 +72,9 @@ class ChatState(enum.Enum):
     OPENING = "OPENING"
     #: The event stream's body is being fed and decoded.
     STREAMING = "STREAMING"
+    #: The event stream's body has ended (``receive_eof()``); the events it
+    #: completed are still being read. No more data may be fed.
+    STREAM_ENDED = "STREAM_ENDED"
     #: The request for the assistant message itself is in flight.
     FETCHING = "FETCHING"
     #: The reply completed; post the next prompter message or regenerate.
@@ -82,6 +86,11 @@ class ChatState(enum.Enum):
     #: The server sent something unusable, or refused a delete. Only cleanup
     #: and recovery remain.
     ERROR = "ERROR"
+
+    # Members are singletons compared by identity, so hashing by identity is
+    # consistent, and it is C-speed (Enum's own hashes the name in Python):
+    # the streaming path looks states and inputs up once per chunk.
+    __hash__ = object.__hash__
 
 
 class SessionInput(enum.Enum):
@@ -113,41 +122,42 @@ class SessionInput(enum.Enum):
     REQUEST_REJECTED = "request rejected"
     REMOTE_ERROR = "remote error"
 
+    __hash__ = object.__hash__  # as for ChatState
+
     @property
     def is_outcome(self) -> bool:
         """``True`` for inputs the session produces itself, not the driver."""
-        return self.name in _OUTCOME_NAMES
+        return self in _OUTCOMES
 
     @property
     def sends_request(self) -> bool:
         """``True`` for the commands that return a request, which the server may reject."""
-        return self.name in _REQUEST_NAMES
+        return self in _SENDS_REQUEST
 
 
-_OUTCOME_NAMES = frozenset(
+_OUTCOMES = frozenset(
     {
-        "CHAT_CREATED",
-        "PROMPTER_MESSAGE_POSTED",
-        "ASSISTANT_MESSAGE_QUEUED",
-        "REPLY_COMPLETED",
-        "REPLY_FAILED",
-        "REPLY_UNFINISHED",
-        "REPLY_ALREADY_FINISHED",
-        "CHAT_DELETED",
-        "REQUEST_REJECTED",
-        "REMOTE_ERROR",
+        SessionInput.CHAT_CREATED,
+        SessionInput.PROMPTER_MESSAGE_POSTED,
+        SessionInput.ASSISTANT_MESSAGE_QUEUED,
+        SessionInput.REPLY_COMPLETED,
+        SessionInput.REPLY_FAILED,
+        SessionInput.REPLY_UNFINISHED,
+        SessionInput.REPLY_ALREADY_FINISHED,
+        SessionInput.CHAT_DELETED,
+        SessionInput.REQUEST_REJECTED,
+        SessionInput.REMOTE_ERROR,
     }
 )
 
-
-_REQUEST_NAMES = frozenset(
+_SENDS_REQUEST = frozenset(
     {
-        "CREATE_CHAT",
-        "POST_PROMPTER_MESSAGE",
-        "REQUEST_ASSISTANT_MESSAGE",
-        "OPEN_EVENT_STREAM",
-        "FETCH_MESSAGE",
-        "DELETE_CHAT",
+        SessionInput.CREATE_CHAT,
+        SessionInput.POST_PROMPTER_MESSAGE,
+        SessionInput.REQUEST_ASSISTANT_MESSAGE,
+        SessionInput.OPEN_EVENT_STREAM,
+        SessionInput.FETCH_MESSAGE,
+        SessionInput.DELETE_CHAT,
     }
 )
 
@@ -191,6 +201,7 @@ _DELETE_FROM = (
     S.QUEUED,
     S.OPENING,
     S.STREAMING,
+    S.STREAM_ENDED,
     S.FETCHING,
     S.REPLIED,
     S.DELETING,  # re-send after a transport failure
@@ -222,22 +233,32 @@ _TABLE: dict[tuple[ChatState, SessionInput], Target] = {
     # A 503 busy or a 429 leaves the retry legal.
     (S.REQUESTING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # PROMPTED, QUEUED or REPLIED
     (S.REQUESTING, I.REMOTE_ERROR): S.ERROR,
-    # -- stream the reply (§2) --------------------------------------------------
+    # -- stream the reply (§2)
     (S.QUEUED, I.OPEN_EVENT_STREAM): S.OPENING,
     (S.OPENING, I.RECEIVE_STREAM_START): S.STREAMING,
     (S.OPENING, I.ABANDON_STREAM): S.QUEUED,
     (S.STREAMING, I.RECEIVE_DATA): S.STREAMING,
-    (S.STREAMING, I.RECEIVE_EOF): S.STREAMING,
-    (S.STREAMING, I.NEXT_EVENT): S.STREAMING,
-    (S.STREAMING, I.ABANDON_STREAM): S.QUEUED,
-    (S.STREAMING, I.REPLY_COMPLETED): S.REPLIED,
-    (S.STREAMING, I.REPLY_FAILED): S.PROMPTED,
-    # 204 / web 200-empty: the message finished before we connected (§2.5).
-    (S.STREAMING, I.REPLY_ALREADY_FINISHED): S.QUEUED,
-    # An error status on /events (read at EOF): the assistant message exists
-    # and may still be generating; fetch it, re-open, or request another.
-    (S.STREAMING, I.REQUEST_REJECTED): BEFORE_COMMAND,  # QUEUED
-    (S.STREAMING, I.REMOTE_ERROR): S.ERROR,
+    # After the end of the body no more data (or a second end) is legal.
+    (S.STREAMING, I.RECEIVE_EOF): S.STREAM_ENDED,
+    # Reading events, and every way a stream ends, are the same before and
+    # after the end of the body.
+    **{
+        (state, event): target
+        for state in (S.STREAMING, S.STREAM_ENDED)
+        for event, target in (
+            (I.NEXT_EVENT, state),
+            (I.ABANDON_STREAM, S.QUEUED),
+            (I.REPLY_COMPLETED, S.REPLIED),
+            (I.REPLY_FAILED, S.PROMPTED),
+            # 204 / web 200-empty: the message finished before we connected (§2.5).
+            (I.REPLY_ALREADY_FINISHED, S.QUEUED),
+            # An error status on /events (read at EOF): the assistant message
+            # exists and may still be generating; fetch it, re-open, or request
+            # another.
+            (I.REQUEST_REJECTED, BEFORE_COMMAND),  # QUEUED
+            (I.REMOTE_ERROR, S.ERROR),
+        )
+    },
     # -- fetch the assistant message (after an empty stream, an abandoned
     # stream, or a broken one: the stored message is authoritative) ----------
     (S.QUEUED, I.FETCH_MESSAGE): S.FETCHING,
@@ -272,5 +293,11 @@ REQUIRES: Mapping[SessionInput, tuple[Known, ...]] = MappingProxyType(
         I.DELETE_CHAT: (Known.CHAT_ID,),
     }
 )
+
+
+def states_allowing(event: SessionInput) -> frozenset[ChatState]:
+    """The states in which ``event`` is legal, read from :data:`TRANSITIONS`."""
+    return frozenset(state for state, legal in TRANSITIONS if legal is event)
+
 
 del S, I

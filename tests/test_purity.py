@@ -3,7 +3,8 @@
 Every import statement, ``from`` import and string-literal ``importlib.import_module``
 or ``__import__`` call is read from the AST of every file under ``oaproto/``.
 Besides the denylist, every import must be standard library or relative; the
-one exception is ``hypothesis`` in ``oaproto/testing/strategies.py``.
+exceptions are ``hypothesis`` in ``oaproto/testing/strategies.py`` and
+``oaproto/testing/conformance.py``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ FORBIDDEN = (
     "requests",
 )
 # (file relative to oaproto/, top-level module) pairs allowed beyond the stdlib.
-ALLOWED_THIRD_PARTY = {("testing/strategies.py", "hypothesis")}
+ALLOWED_THIRD_PARTY = {
+    ("testing/strategies.py", "hypothesis"),
+    ("testing/conformance.py", "hypothesis"),
+}
 _DYNAMIC = {"import_module", "__import__"}
 
 

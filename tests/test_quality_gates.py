@@ -39,3 +39,11 @@ def test_py_typed_marker_ships() -> None:
     assert (ROOT / "oaproto" / "py.typed").is_file()
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert '"oaproto" = ["py.typed"]' in pyproject
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    # The README promises one command for the whole suite; CI must run exactly it.
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci.startswith("python3 -m venv .venv && ")
+    assert ci in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert ci in (ROOT / "docs" / "index.md").read_text(encoding="utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TypeVar
@@ -32,21 +31,19 @@ from oaproto import (
     ReplyOptions,
     ReplyUnfinished,
     StreamEvent,
+    Token,
     TransportError,
     TransportTimeoutError,
 )
-from oaproto._events import NeedData
 from oaproto.api import Call, ChatAPI
 
-from ._bounded_async import DeferredCancellation, close_bounded, next_chunk, send_bounded
+from ._bounded_async import BodyReader, DeferredCancellation, close_bounded, send_bounded
 from ._protocols import AsyncTransport
 from ._util import CLEANUP_TIMEOUT, IDLE_TIMEOUT, REPLY_TIMEOUT, cleanup_failure_noted_on
 
 __all__ = ["AsyncChatClient", "AsyncReplyStream"]
 
 T = TypeVar("T")
-
-_STREAMING = frozenset({ChatState.OPENING, ChatState.STREAMING})
 
 
 class AsyncChatClient:
@@ -118,7 +115,7 @@ class AsyncChatClient:
         stream, self._stream = self._stream, None
         # The core's transition comes first and cannot be interrupted (httpcore#927).
         request = self.session.delete_chat() if self.session.needs_cleanup else None
-        if request is None and self.session.state in _STREAMING:
+        if request is None and self.session.is_streaming:
             self.session.abandon_stream()
         with DeferredCancellation() as deferred:
             try:
@@ -203,10 +200,10 @@ class AsyncReplyStream:
         self._client = client
         self._content = content
         self._options = options
-        self._chunks: AsyncIterator[bytes] | None = None  # the open body
+        self._body: BodyReader | None = None  # the open body
         self._broken: TransportError | None = None  # why the body ended early
         self._stack: AsyncExitStack | None = None  # this stream's response, while open
-        self._deadlines = (math.inf, math.inf)  # (idle, reply)
+        self._idle_deadline = self._reply_deadline = math.inf
         #: The final event, once seen.
         self.outcome: ReplyCompleted | ReplyFailed | None = None
 
@@ -228,10 +225,11 @@ class AsyncReplyStream:
         except BaseException as exc:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
-        self._chunks = response.chunks
+        self._body = body = BodyReader(response)
+        stream.callback(body.stop)
         idle, total = client._timeouts
         now = time.monotonic()
-        self._deadlines = (now + idle, now + total)
+        self._idle_deadline, self._reply_deadline = now + idle, now + total
         return self
 
     async def __aexit__(
@@ -249,7 +247,7 @@ class AsyncReplyStream:
         if stream is None or client._stream is not stream:
             return  # never opened, or already closed (by the client's cleanup)
         client._stream = None
-        if client.session.state in _STREAMING:
+        if client.session.is_streaming:
             client.session.abandon_stream()  # the core first, then the connection
         with DeferredCancellation() as deferred:
             await close_bounded(stream, client._cleanup_timeout, deferred)
@@ -258,20 +256,45 @@ class AsyncReplyStream:
         return self
 
     async def __anext__(self) -> StreamEvent:
+        # Runs once per chunk and event: reading and feeding are inline, not
+        # helper coroutines (each layer costs as much as decoding an event).
+        session = self._client.session
         while self.outcome is None:
-            if self._chunks is None:
+            body = self._body
+            if body is None:
                 raise LocalProtocolError("use the stream in a with block: with chat.reply(...)")
-            event = self._next_event()
+            try:
+                event = session.next_event()
+            except IncompleteReplyError as exc:
+                if self._broken is None:
+                    raise
+                raise exc from self._broken
             if event is NEED_DATA:
-                await self._read(self._chunks)
+                try:
+                    chunk = await body.next_chunk(self._deadline())
+                except TimeoutError:
+                    raise self._expired() from None
+                except TransportTimeoutError:
+                    raise
+                except TransportError as exc:
+                    # A body that breaks off ends the stream: the core decides
+                    # whether the reply was complete (an IncompleteReplyError if not).
+                    self._broken, chunk = exc, None
+                if chunk is None:
+                    session.receive_eof()
+                else:
+                    session.receive_data(chunk)
                 continue
+            if type(event) is Token:  # the common case first: progress
+                self._idle_deadline = time.monotonic() + self._client._timeouts[0]
+                return event
             if isinstance(event, ReplyAlreadyFinished):
                 event = await self._fetch()
             if isinstance(event, ReplyCompleted | ReplyFailed):
                 self.outcome = event
                 await self._close()  # release the connection now, not at the end of the block
             elif not isinstance(event, Pending):
-                self._deadlines = (time.monotonic() + self._client._timeouts[0], self._deadlines[1])
+                self._idle_deadline = time.monotonic() + self._client._timeouts[0]
             return event
         raise StopAsyncIteration
 
@@ -288,31 +311,6 @@ class AsyncReplyStream:
         assert self.outcome is not None  # iteration ends only after the final event
         return self.outcome.text
 
-    def _next_event(self) -> StreamEvent | NeedData:
-        try:
-            return self._client.session.next_event()
-        except IncompleteReplyError as exc:
-            if self._broken is None:
-                raise
-            raise exc from self._broken
-
-    async def _read(self, chunks: AsyncIterator[bytes]) -> None:
-        session = self._client.session
-        try:
-            chunk = await next_chunk(chunks, self._remaining())
-        except TransportTimeoutError:
-            raise
-        except TransportError as exc:
-            # A body that breaks off ends the stream: the core decides whether
-            # the reply was complete (an IncompleteReplyError if not).
-            self._broken, chunk = exc, None
-        if chunk is None:
-            session.receive_eof()
-        elif not chunk:
-            raise self._expired()
-        else:
-            session.receive_data(chunk)
-
     async def _fetch(self) -> ReplyCompleted | ReplyFailed:
         await self._close()
         session = self._client.session
@@ -326,15 +324,16 @@ class AsyncReplyStream:
             message_id=session.assistant_message_id,
         )
 
-    def _remaining(self) -> float:
-        remaining = min(self._deadlines) - time.monotonic()
-        if remaining <= 0:
+    def _deadline(self) -> float:
+        # The next read's deadline (``time.monotonic()`` seconds), if not passed already.
+        deadline = min(self._idle_deadline, self._reply_deadline)
+        if deadline <= time.monotonic():
             raise self._expired()
-        return remaining
+        return deadline
 
     def _expired(self) -> TransportTimeoutError:
         idle, total = self._client._timeouts
-        if self._deadlines[1] <= self._deadlines[0]:
+        if self._reply_deadline <= self._idle_deadline:
             reason = f"the reply took longer than reply_timeout={total} s"
         else:
             reason = f"no reply progress for idle_timeout={idle} s"

@@ -9,7 +9,7 @@ when bytes could not be moved, chained ``from`` the library's exception.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -29,11 +29,17 @@ class StreamResponse:
         headers: header pairs as received.
         chunks: the body's raw (content-decoded) bytes in arbitrary chunks;
             raises ``TransportError`` if the connection breaks.
+        interrupt: optional; called from another thread, it ends a read of
+            ``chunks`` that is waiting (e.g. by shutting the socket down), so
+            that the read fails or ends at once. With it the blocking driver
+            enforces its idle and reply timeouts during a read; without it,
+            only the transport's own read timeout bounds a silent stream.
     """
 
     status: int
     headers: Headers = field(repr=False)
     chunks: Iterator[bytes] = field(repr=False)
+    interrupt: Callable[[], None] | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"StreamResponse(status={self.status}, headers={redact_headers(self.headers)!r})"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
 from contextlib import contextmanager
 
@@ -18,6 +20,7 @@ __all__ = [
     "map_chunks",
     "map_exceptions",
     "scrub",
+    "shut_down",
 ]
 
 #: Default longest wait for reply progress (a token, plugin step or final
@@ -88,13 +91,22 @@ def map_exceptions(mapping: ExceptionMap) -> Iterator[None]:
         raise
 
 
+def shut_down(sock: socket.socket | None) -> None:
+    """Shut ``sock`` down both ways: a read waiting on it in another thread ends at once.
+
+    (Closing the socket would not wake that read.) Errors are ignored: the
+    socket may be closed already.
+    """
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 def map_chunks(chunks: Iterator[bytes], mapping: ExceptionMap) -> Generator[bytes, None, None]:
     """``chunks`` with errors mapped by :func:`map_exceptions`; closing it closes ``chunks``."""
     try:
         with map_exceptions(mapping):
-            for chunk in chunks:
-                if chunk:  # an empty chunk would read as EOF to a sans-IO core
-                    yield chunk
+            yield from chunks
     finally:
         close = getattr(chunks, "close", None)
         if close is not None:
@@ -108,8 +120,7 @@ async def amap_chunks(
     try:
         with map_exceptions(mapping):
             async for chunk in chunks:
-                if chunk:
-                    yield chunk
+                yield chunk
     finally:
         # An inner async generator is not closed by closing this one; leaving
         # it to the garbage collector finalizes it "sometime later" (trio docs).

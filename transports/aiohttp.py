@@ -31,7 +31,8 @@ class AiohttpTransport:
     Args:
         session: a session to use (not closed by :meth:`close`); by default the
             transport creates one on first use, inside the running loop, with
-            a cookie jar that stores nothing (the core sends the credential).
+            a cookie jar that stores nothing (the core sends the credential)
+            and no limit on the number of connections.
         timeout: seconds allowed for connecting and for each read.
         proxy: an ``http://`` proxy URL for every request (may carry
             ``user:password@``; it is never shown).
@@ -62,7 +63,12 @@ class AiohttpTransport:
 
     async def _request(self, request: HttpRequest) -> aiohttp.ClientResponse:
         if self._session is None:
-            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
+            # No cap on connections (aiohttp's default is 100): every chat
+            # holds one for its whole reply, so with more chats than the cap
+            # the rest, their cleanup included, would queue for minutes.
+            self._session = aiohttp.ClientSession(
+                cookie_jar=aiohttp.DummyCookieJar(), connector=aiohttp.TCPConnector(limit=0)
+            )
         server = self._proxies.for_url(request.url)
         headers, proxy_headers = _with_proxy_credentials(request, server)
         return await self._session.request(

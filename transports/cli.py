@@ -1,4 +1,4 @@
-"""The ``oaproto`` command line: ``chat``, ``models``, ``chats`` and ``serve``."""
+"""The ``oaproto`` command line: ``chat``, ``models``, ``chats``, ``serve`` and ``sse-check``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ COMMANDS = (
     ("._cli_listing", "add_models_command"),
     ("._cli_listing", "add_chats_command"),
     ("._cli_serve", "add_serve_command"),
+    ("._cli_sse_check", "add_sse_check_command"),
 )
 
 

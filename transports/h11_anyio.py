@@ -59,17 +59,32 @@ class _Exchange:
     async def next_event(self) -> object:  # an h11 event or sentinel (untypable, h11#154)
         # httpcore's _receive_event: pull events, reading only when h11 needs data.
         while (event := self.connection.next_event()) is h11.NEED_DATA:
-            try:
-                with anyio.fail_after(self.timeout):
-                    data = await self.stream.receive(_READ_SIZE)
-            except anyio.EndOfStream:
-                data = b""  # h11's EOF convention
-            self.connection.receive_data(data)
+            await self._receive()
         return event
 
+    async def _receive(self) -> None:
+        try:
+            with anyio.fail_after(self.timeout):
+                data = await self.stream.receive(_READ_SIZE)
+        except anyio.EndOfStream:
+            data = b""  # h11's EOF convention
+        self.connection.receive_data(data)
+
     async def body(self) -> AsyncGenerator[bytes, None]:
-        while isinstance(event := await self.next_event(), h11.Data):
-            yield bytes(event.data)
+        # Everything received so far goes out as one piece, not one HTTP chunk
+        # (one event) at a time: the reader's per-piece work is then per read.
+        parts: list[bytes] = []
+        while True:
+            event = self.connection.next_event()
+            if type(event) is h11.Data:
+                parts.append(event.data)
+                continue
+            if parts:
+                yield b"".join(parts)
+                parts.clear()
+            if event is not h11.NEED_DATA:
+                break
+            await self._receive()
         if not isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
             raise TransportError(f"unexpected HTTP event {type(event).__name__}")
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing, asynccontextmanager, closing, contextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -22,7 +23,7 @@ from oaproto import (
 
 from ._protocols import AsyncStreamResponse, StreamResponse
 from ._proxy import ProxyRules, ProxyServer
-from ._util import ExceptionMap, amap_chunks, map_chunks, map_exceptions
+from ._util import ExceptionMap, amap_chunks, map_chunks, map_exceptions, shut_down
 
 __all__ = ["AsyncHttpxTransport", "HttpxTransport"]
 
@@ -114,6 +115,13 @@ def _build(
     )
 
 
+def _uncoded(response: httpx.Response) -> bool:
+    # Without a content coding the raw bytes are the body, so the stream skips
+    # httpx's decoder and re-chunker, a layer per chunk (an event is a chunk).
+    coding: str = response.headers.get("content-encoding", "identity")
+    return coding.strip().lower() == "identity"
+
+
 def _response(response: httpx.Response) -> HttpResponse:
     headers = tuple(response.headers.multi_items())
     return HttpResponse(status=response.status_code, headers=headers, body=response.content)
@@ -168,12 +176,16 @@ class HttpxTransport:
 
     @contextmanager
     def open_stream(self, request: HttpRequest) -> Iterator[StreamResponse]:
-        """Send ``request``; the body is read by ``iter_bytes`` (content-decoded)."""
+        """Send ``request``; the body is read by ``iter_bytes`` (``iter_raw`` if not encoded)."""
         with map_exceptions(_ERRORS):
             response = self._client.send(_build(self._client, request, None), stream=True)
-        with closing(response), closing(map_chunks(response.iter_bytes(), _ERRORS)) as chunks:
+        body = response.iter_raw() if _uncoded(response) else response.iter_bytes()
+        network = response.extensions.get("network_stream")
+        sock = None if network is None else network.get_extra_info("socket")
+        interrupt = None if sock is None else functools.partial(shut_down, sock)
+        with closing(response), closing(map_chunks(body, _ERRORS)) as chunks:
             headers = tuple(response.headers.multi_items())
-            yield StreamResponse(response.status_code, headers, chunks)
+            yield StreamResponse(response.status_code, headers, chunks, interrupt)
 
     def close(self) -> None:
         """Close the owned client."""
@@ -187,8 +199,46 @@ class HttpxTransport:
         self.close()
 
 
+#: Requests in flight on one owned ``AsyncClient`` before the transport opens
+#: another: httpx's pool (httpcore) does work that grows with its connections
+#: times its waiting requests on every request (encode/httpcore#1035), so a
+#: few pools of 100 cost far less than one of 1,000 (see docs/transports.md).
+POOL_SHARE = 100
+
+
+class _Pools:
+    """The transport's clients, each carrying at most :data:`POOL_SHARE` requests."""
+
+    def __init__(
+        self, first: httpx.AsyncClient, new_client: Callable[[], httpx.AsyncClient] | None
+    ) -> None:
+        self.clients = [first]
+        self._busy = [0]
+        self._new_client = new_client  # None: a caller's client, never split
+
+    def acquire(self) -> int:
+        """The index of a client with room for one more request (counted until released)."""
+        new_client = self._new_client
+        for index, busy in enumerate(self._busy):
+            if busy < POOL_SHARE or new_client is None:
+                self._busy[index] += 1
+                return index
+        assert new_client is not None  # a caller's client always has room
+        self.clients.append(new_client())
+        self._busy.append(1)
+        return len(self._busy) - 1
+
+    def release(self, index: int) -> None:
+        self._busy[index] -= 1
+
+
 class AsyncHttpxTransport:
-    """Send requests with an ``httpx.AsyncClient``; arguments as for :class:`HttpxTransport`."""
+    """Send requests with an ``httpx.AsyncClient``; arguments as for :class:`HttpxTransport`.
+
+    Without ``client``, the transport opens another client (another pool)
+    for every :data:`POOL_SHARE` requests in flight, so a thousand chats on
+    one transport do not share one pool; a ``client`` you pass is used alone.
+    """
 
     def __init__(
         self,
@@ -201,39 +251,60 @@ class AsyncHttpxTransport:
         _check_owned(client, proxy)
         self._owned = client is None
         self._proxied: bool | None = None  # unknown for a client passed in
+        new_client: Callable[[], httpx.AsyncClient] | None = None
         if client is None:
             rules = ProxyRules.configure(proxy, trust_env=trust_env)
             self._proxied = bool(rules)
-            router = _AsyncRouter(rules, trust_env)
-            client = httpx.AsyncClient(
-                timeout=timeout, transport=router, trust_env=trust_env, cookies=_jar()
-            )
+
+            def new_client() -> httpx.AsyncClient:
+                # Each pool its own router: the routers hold the connection pools.
+                return httpx.AsyncClient(
+                    timeout=timeout,
+                    transport=_AsyncRouter(rules, trust_env),
+                    trust_env=trust_env,
+                    cookies=_jar(),
+                )
+
+            client = new_client()
         self._client = client
+        self._pools = _Pools(client, new_client)
 
     def __repr__(self) -> str:
         return f"AsyncHttpxTransport(owned_client={self._owned}, proxy={self._proxied})"
 
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` and read the whole response."""
-        with map_exceptions(_ERRORS):
-            return _response(await self._client.send(_build(self._client, request, None)))
+        index = self._pools.acquire()
+        client = self._pools.clients[index]
+        try:
+            with map_exceptions(_ERRORS):
+                return _response(await client.send(_build(client, request, None)))
+        finally:
+            self._pools.release(index)
 
     @asynccontextmanager
     async def open_stream(self, request: HttpRequest) -> AsyncIterator[AsyncStreamResponse]:
-        """Send ``request``; the body is read by ``aiter_bytes`` (content-decoded)."""
-        with map_exceptions(_ERRORS):
-            response = await self._client.send(_build(self._client, request, None), stream=True)
+        """Send ``request``; the body is read by ``aiter_bytes`` (``aiter_raw`` if not encoded)."""
+        index = self._pools.acquire()
+        client = self._pools.clients[index]
         try:
-            async with aclosing(amap_chunks(response.aiter_bytes(), _ERRORS)) as chunks:
-                headers = tuple(response.headers.multi_items())
-                yield AsyncStreamResponse(response.status_code, headers, chunks)
+            with map_exceptions(_ERRORS):
+                response = await client.send(_build(client, request, None), stream=True)
+            body = response.aiter_raw() if _uncoded(response) else response.aiter_bytes()
+            try:
+                async with aclosing(amap_chunks(body, _ERRORS)) as chunks:
+                    headers = tuple(response.headers.multi_items())
+                    yield AsyncStreamResponse(response.status_code, headers, chunks)
+            finally:
+                await response.aclose()
         finally:
-            await response.aclose()
+            self._pools.release(index)
 
     async def close(self) -> None:
-        """Close the owned client."""
+        """Close the owned clients."""
         if self._owned:
-            await self._client.aclose()
+            for client in self._pools.clients:
+                await client.aclose()
 
     async def __aenter__(self) -> AsyncHttpxTransport:
         return self

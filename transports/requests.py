@@ -15,7 +15,7 @@ from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutE
 
 from ._protocols import StreamResponse
 from ._proxy import ProxyRules
-from ._util import ExceptionMap, map_chunks, map_exceptions
+from ._util import ExceptionMap, map_chunks, map_exceptions, shut_down
 
 __all__ = ["RequestsTransport"]
 
@@ -100,9 +100,22 @@ class RequestsTransport:
         with map_exceptions(_ERRORS):
             response = self._request(request, self._timeout, stream=True)
         self._streams.add(response)  # for close(), should its holder never let go
-        # chunk_size=None yields data as it arrives (content-decoded), not lines.
-        with response, closing(map_chunks(response.iter_content(chunk_size=None), _ERRORS)) as it:
-            yield StreamResponse(response.status_code, tuple(response.raw.headers.items()), it)
+        raw = response.raw
+        if raw.chunked and raw.supports_chunked_reads():
+            # urllib3's own chunk reader (content-decoded), without the two
+            # generator layers iter_content adds per chunk (an event is a chunk).
+            body = raw.read_chunked(decode_content=True)
+        else:
+            # chunk_size=None yields data as it arrives (content-decoded), not lines.
+            body = response.iter_content(chunk_size=None)
+
+        def interrupt() -> None:
+            connection = raw.connection  # None once the body is done
+            shut_down(None if connection is None else connection.sock)
+
+        with response, closing(map_chunks(body, _ERRORS)) as it:
+            headers = tuple(raw.headers.items())
+            yield StreamResponse(response.status_code, headers, it, interrupt)
 
     def close(self) -> None:
         """Close the owned session and every connection it opened.

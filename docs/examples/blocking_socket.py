@@ -37,7 +37,7 @@ def exchange(session: oaproto.ChatSession, request: oaproto.HttpRequest) -> oapr
             while (event := session.next_event()) is not oaproto.NEED_DATA:
                 if isinstance(event, oaproto.Token):
                     print(event.text, end="", flush=True)
-                if session.state is not oaproto.ChatState.STREAMING:  # a terminal event
+                if not session.is_streaming:  # a terminal event
                     return event  # leaving the with-block closes the connection
 
 

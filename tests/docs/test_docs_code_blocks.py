@@ -193,7 +193,8 @@ def test_blocks_import_only_public_modules(markdown_page: Path) -> None:
 
 
 def test_the_harness_finds_blocks_of_each_kind() -> None:
-    blocks = [block for page in [ROOT / "README.md"] for block in code_blocks(page)]
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    blocks = [block for page in pages for block in code_blocks(page)]
     assert {"python", "console", "sh"} <= {block.language for block in blocks}
 
 

@@ -27,6 +27,8 @@ REFERENCE_PAGES = {
     "oaproto.g4f": "reference/g4f",
     "oaproto.transports": "reference/transports",
     "oaproto.transports.server": "reference/server",
+    "oaproto.testing": "reference/testing",
+    "oaproto.testing.conformance": "reference/testing",
     "oaproto.testing.strategies": "reference/strategies",
 }
 _TAG = re.compile(r"<[^>]+>")

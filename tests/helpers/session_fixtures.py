@@ -276,7 +276,7 @@ def chunkings(body: bytes) -> Iterator[tuple[str, list[bytes]]]:
 def drain(session: ChatSession) -> list[Event]:
     """Every event ``next_event()`` has ready, stopping at NEED_DATA or a terminal event."""
     events: list[Event] = []
-    while session.state is ChatState.STREAMING:
+    while session.is_streaming:
         event = session.next_event()
         if event is NEED_DATA:
             break
@@ -298,11 +298,11 @@ def stream(
     session.receive_stream_start(status, headers)
     events: list[Event] = []
     for piece in [body] if pieces is None else pieces:
-        if session.state is not ChatState.STREAMING:
+        if not session.is_streaming:
             break  # a terminal event ended the stream; a driver closes it here
         session.receive_data(piece)
         events += drain(session)
-    if session.state is ChatState.STREAMING:
+    if session.is_streaming:
         session.receive_eof()
         events += drain(session)
     return events
@@ -427,7 +427,7 @@ SITUATIONS: dict[str, Callable[[Dialect], ChatSession]] = {
         _then(_streaming, ChatSession.abandon_stream), ChatSession.open_event_stream
     ),
     "STREAMING": _streaming,
-    "STREAMING/eof": _then(_streaming, ChatSession.receive_eof),
+    "STREAM_ENDED": _then(_streaming, ChatSession.receive_eof),
     "FETCHING": _then(_queued, ChatSession.fetch_message),
     "FETCHING/after-broken-stream": _then(
         _then(_streaming, _stream_broken), ChatSession.fetch_message
@@ -460,7 +460,7 @@ SENT_FROM: dict[str, str] = {
     "OPENING": "QUEUED",
     "OPENING/reopened": "QUEUED/abandoned",
     "STREAMING": "QUEUED",
-    "STREAMING/eof": "QUEUED",
+    "STREAM_ENDED": "QUEUED",
     "FETCHING": "QUEUED",
     "FETCHING/after-broken-stream": "ERROR/stream-broken",
     "DELETING": "REPLIED",

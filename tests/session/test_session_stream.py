@@ -200,11 +200,13 @@ def test_need_data_until_a_whole_event_arrived(dialect: Dialect) -> None:
 def test_eof_calls_are_checked(dialect: Dialect) -> None:
     session = reach("STREAMING", dialect)
     session.receive_eof()
-    with pytest.raises(LocalProtocolError):
+    assert state_of(session) is S.STREAM_ENDED
+    assert session.is_streaming
+    with pytest.raises(LocalProtocolError, match="receive_eof"):
         session.receive_eof()
-    with pytest.raises(LocalProtocolError):
+    with pytest.raises(LocalProtocolError, match="receive_data"):
         session.receive_data(b"x")
-    assert state_of(session) is S.STREAMING
+    assert state_of(session) is S.STREAM_ENDED
 
 
 # --- endings without a terminal event ---

@@ -79,6 +79,7 @@ def test_the_drawn_way_back_is_where_the_session_goes() -> None:
         ChatState.POSTING,
         ChatState.REQUESTING,
         ChatState.STREAMING,
+        ChatState.STREAM_ENDED,
         ChatState.FETCHING,
     }
 

@@ -94,3 +94,19 @@ def test_import_without_hypothesis_names_the_extra(monkeypatch: pytest.MonkeyPat
         importlib.import_module("oaproto.testing.strategies")
     monkeypatch.undo()
     assert sys.modules["oaproto.testing.strategies"] is strategies
+
+
+@SETTINGS
+@given(sse_streams(rules=["retry-invalid"], line_endings=["\n"], bom=False, truncate=False))
+def test_streams_of_chosen_rules(stream: tuple[bytes, list[ServerSentEvent]]) -> None:
+    body, expected = stream
+    assert parse(body).events == expected
+    assert b"\r" not in body
+    assert all(not line or line.startswith((b"retry", b"data")) for line in body.split(b"\n"))
+
+
+def test_unknown_rules_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"rules must be names from oaproto.testing.RULES"):
+        sse_streams(rules=["nope"])
+    with pytest.raises(ValueError, match="rules must be names"):
+        sse_streams(rules=[])

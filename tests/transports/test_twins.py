@@ -63,7 +63,7 @@ def test_async_driver_unasyncs_to_the_sync_driver() -> None:
     assert ruff_format(converted) == (TRANSPORTS / "_sync.py").read_text()
 
 
-@pytest.mark.parametrize("name", ["next_chunk", "close_bounded", "send_bounded"])
+@pytest.mark.parametrize("name", ["next_chunk", "stop", "close_bounded", "send_bounded"])
 def test_bounded_helpers_have_twin_names(name: str) -> None:
     for module in ("_bounded_sync.py", "_bounded_async.py"):
         assert f"def {name}(" in (TRANSPORTS / module).read_text()
