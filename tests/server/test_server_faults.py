@@ -410,6 +410,26 @@ def test_fault_spec_syntax() -> None:
             FaultRule.parse(bad_rule)
 
 
+@pytest.mark.parametrize(
+    ("fault", "spec"),
+    [
+        (Fault.slow_headers(0.5), "slow-headers=0.5"),
+        (Fault.invalid_json(after=2), "invalid-json;after=2"),
+        (Fault.unknown_event(), "unknown-event"),
+        (Fault.timeout(), "timeout"),
+        (Fault.out_of_order(3), "out-of-order=3"),
+    ],
+)
+def test_fault_constructors_write_their_spec(fault: Fault, spec: str) -> None:
+    assert fault.to_spec() == spec
+    assert Fault.parse(spec) == fault
+
+
+def test_a_fault_closes_only_in_the_known_ways() -> None:
+    with pytest.raises(FaultSpecError, match="close must be clean, abrupt or reset"):
+        Fault(FaultKind.CLOSE_AFTER_TOKENS, 1, close="slam")
+
+
 def test_fault_json_frames_are_what_the_docs_say() -> None:
     with pytest.raises(json.JSONDecodeError):
         json.loads(INVALID_JSON_FRAME[6:])

@@ -64,6 +64,44 @@ def test_async_server_serves_and_stop_ends_open_streams() -> None:
     asyncio.run(main())
 
 
+def test_a_reference_server_starts_once() -> None:
+    async def main() -> None:
+        server = ReferenceServer(token_delay=0, warn_open_mode=False)
+        with pytest.raises(RuntimeError, match="not running"):
+            _ = server.url
+        async with server:
+            with pytest.raises(RuntimeError, match="already running"):
+                await server.start()
+        with pytest.raises(RuntimeError, match="cannot be restarted"):
+            await server.start()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"tokens": "secret"}, TypeError),  # one string, not a sequence of tokens
+        ({"tokens": {"": "user"}}, ValueError),
+        ({"tokens": ["a", ""]}, ValueError),
+        ({"default_backend": "gpt"}, ValueError),
+        ({"workers": 0}, ValueError),
+        ({"token_delay": -1}, ValueError),
+        ({"ping_interval": 0}, ValueError),
+        ({"pending_interval": 0}, ValueError),
+        ({"header_timeout": 0}, ValueError),
+        ({"body_timeout": -1}, ValueError),
+        ({"body_limit": -1}, ValueError),
+        ({"max_body_size": -1}, ValueError),
+        ({"record_max_requests": 0}, ValueError),
+        ({"record_max_body_bytes": -1}, ValueError),
+    ],
+)
+def test_a_bad_server_config_is_refused(fields: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        ServerConfig(**fields)
+
+
 def test_threaded_server_stop_ends_open_streams() -> None:
     server = ThreadedServer(pending_interval=0.05, warn_open_mode=False)
     server.start()
