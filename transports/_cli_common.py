@@ -300,7 +300,7 @@ def server_url(url: str | None) -> Iterator[str]:
         yield url
         return
     try:
-        from .server import ServerConfig, SyncServer
+        from .server import ServerConfig, ThreadedServer
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise UsageError(
             f"the embedded server needs aiohttp (pip install 'oaproto[cli]'), or give --url: {exc}"
@@ -309,7 +309,7 @@ def server_url(url: str | None) -> Iterator[str]:
     # here: loopback, a random port, this process only. No rate limit: a
     # person trying the command line should not meet the real server's limiter.
     config = ServerConfig(token_delay=_EMBEDDED_TOKEN_DELAY, rate_limit=None)
-    with SyncServer(config, warn_open_mode=False) as server:
+    with ThreadedServer(config, warn_open_mode=False) as server:
         yield server.url
 
 

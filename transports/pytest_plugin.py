@@ -56,13 +56,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _start(overrides: dict[str, Any]) -> ThreadedServer:
     try:
-        from .server import run_in_thread
+        from .server import ThreadedServer
     except ImportError as exc:  # pragma: no cover - depends on the installation
         pytest.fail(
             f"the oa_server fixtures need aiohttp (pip install 'oaproto[server]'): {exc}",
             pytrace=False,
         )
-    return run_in_thread(warn_open_mode=False, **{**TEST_DEFAULTS, **overrides})
+    server = ThreadedServer(warn_open_mode=False, **{**TEST_DEFAULTS, **overrides})
+    server.start()
+    return server
 
 
 @pytest.fixture

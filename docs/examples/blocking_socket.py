@@ -72,9 +72,9 @@ def main() -> None:
         )
         print("\n" + run(config, "Hello there"))  # the streamed tokens, then the final text
         return
-    from oaproto.transports.server import run_in_thread  # needs oaproto[server]
+    from oaproto.transports.server import ThreadedServer  # needs oaproto[server]
 
-    with run_in_thread(warn_open_mode=False) as server:
+    with ThreadedServer(warn_open_mode=False) as server:
         config = oaproto.ClientConfig(base_url=server.url, dialect=oaproto.Dialect.INFERENCE)
         print("\n" + run(config, "Hello there"))
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from oaproto import PRESETS
+from oaproto import PRESETS, Dialect
 from oaproto.credentials import SECURE_COOKIE_NAME
 from tests.cli.cli_helpers import (
     DIALECTS,
@@ -497,7 +497,7 @@ def test_web_credentials(oa_server: Any, tmp_path: Path, form: str) -> None:
     result = oaproto("chat", "hi", "--url", oa_server.url, "--model", "_echo", *args, env=env)
     assert (result.returncode, result.stdout, result.stderr) == (0, "hi\n", "")
     (request,) = [r for r in oa_server.requests if r.step == "create_chat"]
-    assert request.dialect == "web"  # cookies choose the web dialect
+    assert request.dialect is Dialect.WEB  # cookies choose the web dialect
 
 
 # --- the queue position on a terminal ---

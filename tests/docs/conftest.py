@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from oaproto.transports.server import ThreadedServer, run_in_thread
+from oaproto.transports.server import ThreadedServer
 
 from .docs_blocks import ROOT, RUN_LANGUAGES, CodeBlock, code_blocks, markdown_pages
 
@@ -36,10 +36,7 @@ def docs_server() -> Iterator[ThreadedServer]:
 
     Every block is the same (open-mode) user, so the per-user rate limit is off.
     """
-    server = run_in_thread(
+    with ThreadedServer(
         warn_open_mode=False, token_delay=0.002, pending_interval=0.2, rate_limit=None
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        server.stop()

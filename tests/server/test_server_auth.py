@@ -226,13 +226,11 @@ def test_open_mode_accepts_anything_as_one_user(oa_server: ThreadedServer) -> No
 
 
 def test_open_mode_warns_at_start(caplog: pytest.LogCaptureFixture) -> None:
-    from oaproto.transports.server import run_in_thread
-
-    with caplog.at_level(logging.WARNING, logger="oaproto.server"), run_in_thread():
+    with caplog.at_level(logging.WARNING, logger="oaproto.server"), ThreadedServer():
         pass
     assert "accepting any or no credentials" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="oaproto.server"), run_in_thread(tokens=["t"]):
+    with caplog.at_level(logging.WARNING, logger="oaproto.server"), ThreadedServer(tokens=["t"]):
         pass
     assert caplog.text == ""
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from oaproto import Dialect
 from oaproto.transports.server import (
     INVALID_JSON_FRAME,
     MALFORMED_SSE_FRAME,
@@ -327,9 +328,18 @@ def test_faults_from_the_configuration(oa_server: ThreadedServer) -> None:
         assert request(port, "POST", "/api/chat").status == 500  # no count: every time
 
 
+# times=None: the marker's rule object is shared by every run of the test.
+@pytest.mark.oa_server(faults=[FaultRule(Fault.status(502), "create_chat", Dialect.INFERENCE)])
+def test_fault_rules_with_a_dialect_in_the_marker(oa_server: ThreadedServer) -> None:
+    port = oa_server.port
+    assert request(port, "POST", "/api/chat").status == 200  # web: not matched
+    for _ in range(2):
+        assert request(port, "POST", "/chats", json_body={}).status == 502
+
+
 def test_faults_from_the_python_api(oa_server: ThreadedServer) -> None:
     port = oa_server.port
-    rule = oa_server.faults.add("status=429", step="create_chat", dialect="inference")
+    rule = oa_server.faults.add("status=429", step="create_chat", dialect=Dialect.INFERENCE)
     assert request(port, "POST", "/api/chat").status == 200
     assert request(port, "POST", "/chats", json_body={}).status == 429
     assert request(port, "POST", "/chats", json_body={}).status == 200
@@ -341,6 +351,24 @@ def test_faults_from_the_python_api(oa_server: ThreadedServer) -> None:
     assert request(port, "GET", "/chats").status == 200
     recorded = [r for r in oa_server.requests if r.status == 500]
     assert [r.faults for r in recorded] == [("status=500",), ("status=500",)]
+
+
+def test_a_dialect_is_a_dialect_value_in_code(oa_server: ThreadedServer) -> None:
+    with pytest.raises(TypeError, match=r"oaproto\.Dialect"):
+        oa_server.faults.add("status=500", dialect="web")  # type: ignore[arg-type]
+    assert oa_server.faults.rules == []
+
+
+def test_a_path_of_neither_api_only_meets_rules_for_both_dialects(
+    oa_server: ThreadedServer,
+) -> None:
+    port = oa_server.port
+    oa_server.faults.add("status=503", step="other", dialect=Dialect.INFERENCE, times=None)
+    assert request(port, "GET", "/nowhere").status == 404  # neither API's path
+    assert request(port, "PUT", "/chats").status == 503  # the inference server's path
+    oa_server.faults.add("status=502", step="other", times=None)
+    assert request(port, "GET", "/nowhere").status == 502
+    assert [r.dialect for r in oa_server.requests] == [None, Dialect.INFERENCE, None]
 
 
 def test_bad_fault_header_is_a_400(oa_server: ThreadedServer) -> None:
@@ -364,7 +392,8 @@ def test_fault_spec_syntax() -> None:
     ):
         assert Fault.parse(fault.to_spec()) == fault
     rule = FaultRule.parse("status=503@web:assistant_message*2")
-    assert (rule.step, rule.dialect, rule.times) == ("assistant_message", "web", 2)
+    assert (rule.step, rule.dialect, rule.times) == ("assistant_message", Dialect.WEB, 2)
+    assert FaultRule.parse("status=503@ Inference :events").dialect is Dialect.INFERENCE
     assert FaultRule.parse("stall=1").step == "events"
     assert FaultRule.parse("queue=1").step == "assistant_message"
     assert FaultRule.parse("status=500").step is None
@@ -379,6 +408,26 @@ def test_fault_spec_syntax() -> None:
     ):
         with pytest.raises(FaultSpecError):
             FaultRule.parse(bad_rule)
+
+
+@pytest.mark.parametrize(
+    ("fault", "spec"),
+    [
+        (Fault.slow_headers(0.5), "slow-headers=0.5"),
+        (Fault.invalid_json(after=2), "invalid-json;after=2"),
+        (Fault.unknown_event(), "unknown-event"),
+        (Fault.timeout(), "timeout"),
+        (Fault.out_of_order(3), "out-of-order=3"),
+    ],
+)
+def test_fault_constructors_write_their_spec(fault: Fault, spec: str) -> None:
+    assert fault.to_spec() == spec
+    assert Fault.parse(spec) == fault
+
+
+def test_a_fault_closes_only_in_the_known_ways() -> None:
+    with pytest.raises(FaultSpecError, match="close must be clean, abrupt or reset"):
+        Fault(FaultKind.CLOSE_AFTER_TOKENS, 1, close="slam")
 
 
 def test_fault_json_frames_are_what_the_docs_say() -> None:

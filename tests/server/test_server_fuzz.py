@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oaproto.transports.server import ThreadedServer, run_in_thread
+from oaproto.transports.server import ThreadedServer
 from tests.helpers.raw_http import RawResponse, conversation, request, wait_message_state
 
 INFERENCE_ROUTES = [
@@ -218,7 +218,7 @@ def fuzzed() -> Iterator[tuple[ThreadedServer, dict[str, str], _Errors]]:
     watched = [logging.getLogger("oaproto.server"), logging.getLogger("asyncio")]
     for logger in watched:
         logger.addHandler(errors)
-    server = run_in_thread(
+    server = ThreadedServer(
         warn_open_mode=False,
         token_delay=0,
         pending_interval=0.2,
@@ -226,6 +226,7 @@ def fuzzed() -> Iterator[tuple[ThreadedServer, dict[str, str], _Errors]]:
         allow_debug_auth=True,
         body_timeout=5,
     )
+    server.start()
     try:
         port = server.port
         chat_id, first, reply = conversation(port)

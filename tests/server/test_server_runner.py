@@ -11,13 +11,12 @@ from typing import Any
 import aiohttp
 import pytest
 
+from oaproto import Dialect
 from oaproto.transports.server import (
     GenerationRequest,
     ReferenceServer,
     ServerConfig,
-    SyncServer,
     ThreadedServer,
-    run_in_thread,
 )
 from tests.helpers.raw_http import (
     RawResponse,
@@ -65,8 +64,47 @@ def test_async_server_serves_and_stop_ends_open_streams() -> None:
     asyncio.run(main())
 
 
+def test_a_reference_server_starts_once() -> None:
+    async def main() -> None:
+        server = ReferenceServer(token_delay=0, warn_open_mode=False)
+        with pytest.raises(RuntimeError, match="not running"):
+            _ = server.url
+        async with server:
+            with pytest.raises(RuntimeError, match="already running"):
+                await server.start()
+        with pytest.raises(RuntimeError, match="cannot be restarted"):
+            await server.start()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"tokens": "secret"}, TypeError),  # one string, not a sequence of tokens
+        ({"tokens": {"": "user"}}, ValueError),
+        ({"tokens": ["a", ""]}, ValueError),
+        ({"default_backend": "gpt"}, ValueError),
+        ({"workers": 0}, ValueError),
+        ({"token_delay": -1}, ValueError),
+        ({"ping_interval": 0}, ValueError),
+        ({"pending_interval": 0}, ValueError),
+        ({"header_timeout": 0}, ValueError),
+        ({"body_timeout": -1}, ValueError),
+        ({"body_limit": -1}, ValueError),
+        ({"max_body_size": -1}, ValueError),
+        ({"record_max_requests": 0}, ValueError),
+        ({"record_max_body_bytes": -1}, ValueError),
+    ],
+)
+def test_a_bad_server_config_is_refused(fields: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        ServerConfig(**fields)
+
+
 def test_threaded_server_stop_ends_open_streams() -> None:
-    server = run_in_thread(pending_interval=0.05, warn_open_mode=False)
+    server = ThreadedServer(pending_interval=0.05, warn_open_mode=False)
+    server.start()
     chat_id, _, reply = conversation(server.port, fault="never-end")
     results: list[RawResponse] = []
     opened = threading.Event()
@@ -95,13 +133,31 @@ def test_start_failure_is_raised() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
+        port = taken.getsockname()[1]
         with pytest.raises(OSError):
-            run_in_thread(port=taken.getsockname()[1], warn_open_mode=False)
+            ThreadedServer(port=port, warn_open_mode=False).start()
+        with pytest.raises(OSError), ThreadedServer(port=port, warn_open_mode=False):
+            pass  # entering the block starts it: the same failure
 
 
-def test_sync_server_context_manager() -> None:
-    with SyncServer(ServerConfig(token_delay=0), warn_open_mode=False) as server:
+def test_threaded_server_starts_on_with_and_stops_on_leaving() -> None:
+    server = ThreadedServer(ServerConfig(token_delay=0), warn_open_mode=False, workers=1)
+    assert (server.config.token_delay, server.config.workers) == (0, 1)
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = server.url  # not started until the block is entered
+    with server:
         assert server.url.startswith("http://127.0.0.1:")
+        assert request(server.port, "GET", "/configs/model_configs").status == 200
+        with pytest.raises(RuntimeError, match="already started"):
+            server.start()
+    with pytest.raises(OSError):
+        request(server.port, "GET", "/chats", timeout=2)
+
+
+def test_a_started_threaded_server_is_not_started_again_by_with() -> None:
+    server = ThreadedServer(token_delay=0, warn_open_mode=False)
+    server.start()
+    with server:  # already listening: the block uses it and stops it at the end
         assert request(server.port, "GET", "/configs/model_configs").status == 200
     with pytest.raises(OSError):
         request(server.port, "GET", "/chats", timeout=2)
@@ -114,11 +170,15 @@ def test_introspection(oa_server: ThreadedServer) -> None:
     chat_id = created.json()["id"]
     request(port, "DELETE", "/api/chat", params=[("chat_id", chat_id)], headers=[cookie])
     inference_chat = new_chat(port)
+    request(port, "DELETE", "/chats")  # the inference server's path, another method: 405
+    request(port, "GET", "/nowhere")  # neither API's path: 404
     records = oa_server.requests
     assert [(r.method, r.path, r.step, r.dialect, r.status) for r in records] == [
-        ("POST", "/api/chat", "create_chat", "web", 200),
-        ("DELETE", "/api/chat", "delete_chat", "web", 200),
-        ("POST", "/chats", "create_chat", "inference", 200),
+        ("POST", "/api/chat", "create_chat", Dialect.WEB, 200),
+        ("DELETE", "/api/chat", "delete_chat", Dialect.WEB, 200),
+        ("POST", "/chats", "create_chat", Dialect.INFERENCE, 200),
+        ("DELETE", "/chats", "other", Dialect.INFERENCE, 405),
+        ("GET", "/nowhere", "other", None, 404),
     ]
     assert records[0].host == f"127.0.0.1:{port}"
     assert records[0].cookies == {"__Secure-next-auth.session-token": "abc", "other": "1"}
@@ -168,7 +228,7 @@ class Shouting:
 
 def test_custom_backends() -> None:
     loud, broken = Shouting(), Shouting(fail=True)
-    with run_in_thread(
+    with ThreadedServer(
         backends={"shout": loud, "OA_SFT_Llama_30B_6": broken},
         token_delay=0,
         pending_interval=5,

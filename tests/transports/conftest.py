@@ -6,18 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from oaproto.transports.server import ThreadedServer, run_in_thread
+from oaproto.transports.server import ThreadedServer
 from tests.helpers.transport_harness import ADAPTERS, SERVER_DEFAULTS, Harness
 
 
 @pytest.fixture
 def server() -> Iterator[ThreadedServer]:
     """A fresh reference server for one test (loopback, random port, one token)."""
-    threaded = run_in_thread(warn_open_mode=False, **SERVER_DEFAULTS)
-    try:
+    with ThreadedServer(warn_open_mode=False, **SERVER_DEFAULTS) as threaded:
         yield threaded
-    finally:
-        threaded.stop()
 
 
 @pytest.fixture(params=ADAPTERS)

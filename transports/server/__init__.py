@@ -7,7 +7,7 @@ workers, request recording for tests, and faults selectable at start, at run
 time, or per request.
 
 Run it with ``oaproto serve``, embed it with :class:`ReferenceServer` (async)
-or :func:`run_in_thread` / :class:`SyncServer` (sync), or use the ``oa_server`` pytest fixture.
+or :class:`ThreadedServer` (sync), or use the ``oa_server`` pytest fixture.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from ._backends import (
     LoremBackend,
     ThreadMessage,
 )
-from ._config import DEFAULT_USER_ID, ServerConfig
 from ._faults import (
     FAULT_HEADER,
     INVALID_JSON_FRAME,
@@ -36,11 +35,10 @@ from ._recording import RecordedRequest
 from ._runner import (
     OPEN_MODE_WARNING,
     ReferenceServer,
-    SyncServer,
     ThreadedServer,
-    run_in_thread,
 )
-from ._state import ECHO_MODEL_NAME
+from ._server_config import DEFAULT_USER_ID, ServerConfig
+from ._server_state import ECHO_MODEL_NAME
 
 __all__ = [
     "DEFAULT_USER_ID",
@@ -63,8 +61,6 @@ __all__ = [
     "RecordedRequest",
     "ReferenceServer",
     "ServerConfig",
-    "SyncServer",
     "ThreadMessage",
     "ThreadedServer",
-    "run_in_thread",
 ]

@@ -19,6 +19,8 @@ import time
 
 from aiohttp import web
 
+from oaproto import Dialect
+
 from . import _inference_routes, _web
 from ._faults import FAULT_HEADER, Fault, FaultKind, FaultSpecError, parse_header
 from ._limits import BodyTooLargeError, read_body
@@ -33,7 +35,7 @@ from ._replies import (
     web_internal_error,
     web_text,
 )
-from ._state import ServerState
+from ._server_state import ServerState
 from ._status_faults import inference_status_reply, web_status_reply
 
 __all__ = ["STATE_KEY", "make_app"]
@@ -46,11 +48,14 @@ _FIRST = ("date", "server")
 _LAST = ("content-length", "content-type", "transfer-encoding")
 
 
-def _classify(request: web.Request) -> tuple[str, str]:
+def _classify(request: web.Request) -> tuple[Dialect | None, str]:
+    """The request's dialect and step; ``None`` for a path neither API has."""
     if request.path in _web.WEB_ROUTES:
-        return "web", _web.web_step(request.method, request.path, request.query)
-    step = _inference_routes.match_route(request.method, request.path)[0]
-    return "inference", step
+        return Dialect.WEB, _web.web_step(request.method, request.path, request.query)
+    step, _handler, _params, path_known = _inference_routes.match_route(
+        request.method, request.path
+    )
+    return (Dialect.INFERENCE if path_known else None), step
 
 
 async def _dispatch(request: web.Request) -> web.StreamResponse:
@@ -67,18 +72,18 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         _log.exception("failed answering %s %s (%s)", request.method, step, dialect)
         if request.writer.output_size > 0:
             raise  # the answer had started; aiohttp closes the connection
-        reply = web_internal_error() if dialect == "web" else inf_text500()
+        reply = web_internal_error() if dialect is Dialect.WEB else inf_text500()
         return to_response(reply)
 
 
-def _refusal(dialect: str, status: int) -> web.Response:
+def _refusal(dialect: Dialect | None, status: int) -> web.Response:
     """413 or 408, answered without reading the rest of the body.
 
     aiohttp then drains what is left for a moment (so the client can read
     the answer) and keeps the connection only if the body ended meanwhile;
     a 408 always closes it.
     """
-    web_dialect = dialect == "web"
+    web_dialect = dialect is Dialect.WEB
     if status == 413:
         reply = web_body_too_large() if web_dialect else inf_detail(413, "Request Entity Too Large")
         return to_response(reply)
@@ -88,10 +93,12 @@ def _refusal(dialect: str, status: int) -> web.Response:
 
 
 async def _answer(
-    request: web.Request, state: ServerState, dialect: str, step: str
+    request: web.Request, state: ServerState, dialect: Dialect | None, step: str
 ) -> web.StreamResponse:
+    # A path of neither API is answered as the inference server answers it.
+    web_dialect = dialect is Dialect.WEB
     config = state.config
-    limit = config.body_limit if dialect == "web" else config.max_body_size
+    limit = config.body_limit if web_dialect else config.max_body_size
     refused: int | None = None
     body = b""
     try:
@@ -134,9 +141,9 @@ async def _answer(
     status = next((f for f in faults if f.kind is FaultKind.STATUS), None)
     response: web.StreamResponse
     if status is not None:
-        status_reply = web_status_reply if dialect == "web" else inference_status_reply
+        status_reply = web_status_reply if web_dialect else inference_status_reply
         response = to_response(status_reply(step, int(status.value)))
-    elif dialect == "web":
+    elif web_dialect:
         response = await _web.handle(request, state, faults, body)
     else:
         response = await _inference_routes.handle(request, state, faults, body)

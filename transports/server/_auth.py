@@ -19,8 +19,8 @@ from urllib.parse import unquote
 
 from oaproto.credentials import DEV_COOKIE_NAME, SECURE_COOKIE_NAME
 
-from ._config import DEFAULT_USER_ID, ServerConfig
-from ._replies import ReplyError, inf_detail, inf_text500
+from ._replies import EarlyReplyError, inf_detail, inf_text500
+from ._server_config import DEFAULT_USER_ID, ServerConfig
 from ._store import new_id
 
 __all__ = ["Auth", "parse_cookies", "session_token"]
@@ -112,7 +112,7 @@ class Auth:
         """The user of an inference request.
 
         Raises:
-            ReplyError: 401/403/400 ``{"detail": ...}`` as §3.1 lists, or a
+            EarlyReplyError: 401/403/400 ``{"detail": ...}`` as §3.1 lists, or a
                 plain 500 for an undecodable ``TrustedClient`` header.
         """
         if trusted_client is not None:
@@ -120,15 +120,15 @@ class Auth:
             if self.open_mode:
                 return DEFAULT_USER_ID
             if api_key not in self._config.trusted_client_keys:
-                raise ReplyError(inf_detail(401, "Unauthorized client"))
+                raise EarlyReplyError(inf_detail(401, "Unauthorized client"))
             return user_id
         if self.open_mode:
             return DEFAULT_USER_ID
         if authorization is None or not authorization.startswith("Bearer "):
-            raise ReplyError(inf_detail(403, "Not authenticated"))
+            raise EarlyReplyError(inf_detail(403, "Not authenticated"))
         token = authorization[len("Bearer ") :]
         if not token:
-            raise ReplyError(inf_detail(403, "Not authenticated"))
+            raise EarlyReplyError(inf_detail(403, "Not authenticated"))
         known = self._lookup(token)
         if known is not None:
             return known
@@ -138,11 +138,11 @@ class Auth:
         if issued is not None:
             issued_user, expires = issued
             if time.time() >= expires:
-                raise ReplyError(inf_detail(401, "Token expired"))
+                raise EarlyReplyError(inf_detail(401, "Token expired"))
             return issued_user
         if is_refresh:
-            raise ReplyError(inf_detail(400, "Invalid token type"))
-        raise ReplyError(inf_detail(401, "Invalid token"))
+            raise EarlyReplyError(inf_detail(400, "Invalid token type"))
+        raise EarlyReplyError(inf_detail(401, "Invalid token"))
 
     def issue_debug_tokens(self, username: str) -> tuple[str, str]:
         """A new (access, refresh) token pair for the debug user ``username``.
@@ -167,8 +167,8 @@ def _decode_trusted_client(value: str) -> tuple[str, str]:
     try:
         info = json.loads(base64.b64decode(value))
     except (binascii.Error, ValueError):
-        raise ReplyError(inf_text500()) from None
+        raise EarlyReplyError(inf_text500()) from None
     fields = ("api_key", "client", "user_id", "provider_account_id", "username")
     if not isinstance(info, dict) or any(not isinstance(info.get(f), str) for f in fields):
-        raise ReplyError(inf_text500())
+        raise EarlyReplyError(inf_text500())
     return str(info["user_id"]), str(info["api_key"])

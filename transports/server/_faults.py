@@ -15,6 +15,8 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from oaproto import Dialect
+
 __all__ = [
     "FAULT_HEADER",
     "INVALID_JSON_FRAME",
@@ -288,13 +290,13 @@ class FaultRule:
     Attributes:
         fault: what happens.
         step: one of :data:`STEPS`, or ``None`` for every step the fault can act at.
-        dialect: ``"web"``, ``"inference"`` or ``None`` for both.
+        dialect: the :class:`~oaproto.Dialect` it applies to, or ``None`` for both.
         times: uses left; ``None`` is unlimited.
     """
 
     fault: Fault
     step: str | None = None
-    dialect: str | None = None
+    dialect: Dialect | None = None
     times: int | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -303,8 +305,9 @@ class FaultRule:
             raise FaultSpecError(f"unknown step {self.step!r}; known: {', '.join(STEPS)}")
         if self.step is not None and not applicable(self.fault.kind, self.step):
             raise FaultSpecError(f"{self.fault.kind.value} cannot act at step {self.step}")
-        if self.dialect not in (None, "web", "inference"):
-            raise FaultSpecError(f"dialect must be web or inference, not {self.dialect!r}")
+        if self.dialect is not None and not isinstance(self.dialect, Dialect):
+            # A spec string names it as text; code passes the enum.
+            raise TypeError(f"dialect must be an oaproto.Dialect or None, not {self.dialect!r}")
         if self.times is not None and self.times < 1:
             raise FaultSpecError("times must be >= 1")
 
@@ -322,19 +325,23 @@ class FaultRule:
             times = int(raw_times)
         fault_text, _, where = text.partition("@")
         fault = Fault.parse(fault_text)
-        dialect: str | None = None
+        dialect: Dialect | None = None
         step: str | None = default_step(fault.kind)
         if where.strip():
             if ":" in where:
-                dialect, _, where = where.partition(":")
-                dialect = dialect.strip().lower()
+                dialect_text, _, where = where.partition(":")
+                dialect = _parse_dialect(dialect_text)
             step = where.strip().lower()
         return cls(fault, step, dialect, times)
 
-    def matches(self, step: str, dialect: str) -> bool:
+    def matches(self, step: str, dialect: Dialect | None) -> bool:
+        """Whether the rule acts on a request at ``step`` of ``dialect``.
+
+        ``dialect`` is ``None`` for a path of neither API; only rules for both dialects match it.
+        """
         return (
             (self.step is None or self.step == step)
-            and (self.dialect is None or self.dialect == dialect)
+            and (self.dialect is None or self.dialect is dialect)
             and applicable(self.fault.kind, step)
         )
 
@@ -361,7 +368,7 @@ class FaultRegistry:
         fault: Fault | str,
         *,
         step: str | None = None,
-        dialect: str | None = None,
+        dialect: Dialect | None = None,
         times: int | None = 1,
     ) -> FaultRule:
         """Arm a fault, by default for the next one matching request.
@@ -369,7 +376,8 @@ class FaultRegistry:
         Args:
             fault: a :class:`Fault` or a fault spec such as ``"status=503"``.
             step: where it acts; ``None`` uses the fault's default step.
-            dialect: ``"web"``, ``"inference"`` or ``None`` (both).
+            dialect: :attr:`Dialect.WEB <oaproto.Dialect.WEB>`,
+                :attr:`Dialect.INFERENCE <oaproto.Dialect.INFERENCE>` or ``None`` (both).
             times: how many matching requests it affects; ``None`` for all.
 
         Returns:
@@ -400,7 +408,7 @@ class FaultRegistry:
         with self._lock:
             return list(self._rules)
 
-    def take(self, step: str, dialect: str) -> list[Fault]:
+    def take(self, step: str, dialect: Dialect | None) -> list[Fault]:
         """The faults for one request at ``step``, using each matching rule once."""
         selected: list[Fault] = []
         with self._lock:
@@ -410,6 +418,16 @@ class FaultRegistry:
                     if rule.times == 0:
                         self._rules.remove(rule)
         return selected
+
+
+def _parse_dialect(text: str) -> Dialect:
+    """The dialect a spec names (``web`` or ``inference``, any case)."""
+    try:
+        return Dialect(text.strip().lower())
+    except ValueError:
+        raise FaultSpecError(
+            f"dialect must be web or inference, not {text.strip().lower()!r}"
+        ) from None
 
 
 def parse_header(value: str, step: str) -> list[Fault]:

@@ -30,7 +30,7 @@ from oaproto._sampling import PRESETS
 from ._faults import Fault, FaultKind
 from ._json import BodyJSONError, BodyParseError, first_lone_surrogate, loads
 from ._queueing import MessageChannel, QueueFullError
-from ._replies import Reply, ReplyError, inf_detail, inf_empty, inf_json, inf_text500
+from ._replies import EarlyReplyError, Reply, inf_detail, inf_empty, inf_json, inf_text500
 from ._schemas import (
     ASSISTANT_MESSAGE,
     CHAT_UPDATE,
@@ -41,13 +41,13 @@ from ._schemas import (
     REPORT,
     VOTE,
 )
-from ._state import ServerState
-from ._store import HTTPError, Message, NoResultError
+from ._server_state import ServerState
+from ._store import HTTPError, NoResultError, StoredMessage
 from ._validate import BOOL, STR, ErrorList, IntT, Model, Opt, Type, missing_error, validate
 
 __all__ = [
     "BUSY",
-    "Call",
+    "InferenceRequest",
     "builtin_plugins",
     "op_assistant_message",
     "op_auth",
@@ -85,7 +85,7 @@ _PRESET_DESCRIPTIONS = {
 
 
 @dataclass(slots=True, kw_only=True)
-class Call:
+class InferenceRequest:
     """One request to an inference operation.
 
     From HTTP, ``user_id`` is ``None`` and the credentials are checked. From
@@ -118,7 +118,7 @@ class _NoBody:
 _NO_BODY = _NoBody()
 
 
-def _body(call: Call) -> Any:
+def _body(call: InferenceRequest) -> Any:
     """FastAPI's body reading: JSON when the content type allows, else raw bytes."""
     if not call.body:
         return _NO_BODY
@@ -148,9 +148,9 @@ def _body(call: Call) -> Any:
                 "colno": error.colno,
             },
         }
-        raise ReplyError(inf_detail(422, [detail])) from None
+        raise EarlyReplyError(inf_detail(422, [detail])) from None
     except BodyParseError:
-        raise ReplyError(inf_detail(400, "There was an error parsing the body")) from None
+        raise EarlyReplyError(inf_detail(400, "There was an error parsing the body")) from None
     return _NO_BODY if value is None else value
 
 
@@ -181,10 +181,10 @@ def _lone_surrogate_error(loc: tuple[str | int, ...]) -> dict[str, Any]:
 
 def _raise_422(errors: ErrorList) -> None:
     if errors:
-        raise ReplyError(inf_detail(422, errors))
+        raise EarlyReplyError(inf_detail(422, errors))
 
 
-def _user(call: Call) -> str:
+def _user(call: InferenceRequest) -> str:
     if call.user_id is not None:
         return call.user_id
     return call.state.auth.inference_user(call.authorization, call.trusted_client)
@@ -195,26 +195,26 @@ _R = TypeVar("_R")
 
 
 def _replying(operation: Callable[_P, Awaitable[_R]]) -> Callable[_P, Awaitable[_R | Reply]]:
-    """Answer a :class:`ReplyError` raised anywhere in ``operation`` with its reply."""
+    """Answer a :class:`EarlyReplyError` raised anywhere in ``operation`` with its reply."""
 
     @functools.wraps(operation)
     async def run(*args: _P.args, **kwargs: _P.kwargs) -> _R | Reply:
         try:
             return await operation(*args, **kwargs)
-        except ReplyError as exc:
+        except EarlyReplyError as exc:
             return exc.reply
 
     return run
 
 
-def _query(call: Call, name: str, type_: Type, default: Any, errors: ErrorList) -> Any:
+def _query(call: InferenceRequest, name: str, type_: Type, default: Any, errors: ErrorList) -> Any:
     raw = call.param(name)
     if raw is None:
         return default
     return validate(type_, raw, ("query", name), errors)
 
 
-def _required_query(call: Call, name: str, errors: ErrorList) -> Any:
+def _required_query(call: InferenceRequest, name: str, errors: ErrorList) -> Any:
     if call.param(name) is None:
         errors.append(missing_error(("query", name)))
         return None
@@ -225,7 +225,7 @@ def _required_query(call: Call, name: str, errors: ErrorList) -> Any:
 
 
 @_replying
-async def op_list_chats(call: Call) -> Reply:
+async def op_list_chats(call: InferenceRequest) -> Reply:
     """``GET /chats``."""
     user_id = _user(call)
     errors: ErrorList = []
@@ -270,7 +270,7 @@ async def op_list_chats(call: Call) -> Reply:
 
 
 @_replying
-async def op_create_chat(call: Call) -> Reply:
+async def op_create_chat(call: InferenceRequest) -> Reply:
     """``POST /chats``."""
     body = _body(call)
     user_id = _user(call)
@@ -279,7 +279,7 @@ async def op_create_chat(call: Call) -> Reply:
 
 
 @_replying
-async def op_get_chat(call: Call, chat_id: str) -> Reply:
+async def op_get_chat(call: InferenceRequest, chat_id: str) -> Reply:
     """``GET /chats/{chat_id}``."""
     user_id = _user(call)
     try:
@@ -289,7 +289,7 @@ async def op_get_chat(call: Call, chat_id: str) -> Reply:
 
 
 @_replying
-async def op_delete_chat(call: Call, chat_id: str) -> Reply:
+async def op_delete_chat(call: InferenceRequest, chat_id: str) -> Reply:
     """``DELETE /chats/{chat_id}``: 200 with an empty body, 404 when unknown."""
     user_id = _user(call)
     store = call.state.store
@@ -305,7 +305,7 @@ async def op_delete_chat(call: Call, chat_id: str) -> Reply:
 
 
 @_replying
-async def op_update_chat(call: Call, chat_id: str) -> Reply:
+async def op_update_chat(call: InferenceRequest, chat_id: str) -> Reply:
     """``PUT /chats/{chat_id}``: JSON ``null``; any failure is an empty 500."""
     body = _body(call)
     user_id = _user(call)
@@ -321,7 +321,7 @@ async def op_update_chat(call: Call, chat_id: str) -> Reply:
 
 
 @_replying
-async def op_prompter_message(call: Call, chat_id: str) -> Reply:
+async def op_prompter_message(call: InferenceRequest, chat_id: str) -> Reply:
     """``POST /chats/{chat_id}/prompter_message``."""
     body = _body(call)
     user_id = _user(call)
@@ -373,7 +373,7 @@ def _work_parameters(state: ServerState, values: dict[str, Any]) -> dict[str, An
 
 
 @_replying
-async def op_assistant_message(call: Call, chat_id: str) -> Reply:
+async def op_assistant_message(call: InferenceRequest, chat_id: str) -> Reply:
     """``POST /chats/{chat_id}/assistant_message`` (the URL's chat id is unused)."""
     state = call.state
     body = _body(call)
@@ -420,7 +420,7 @@ async def op_assistant_message(call: Call, chat_id: str) -> Reply:
 
 
 @_replying
-async def op_get_message(call: Call, chat_id: str, message_id: str) -> Reply:
+async def op_get_message(call: InferenceRequest, chat_id: str, message_id: str) -> Reply:
     """``GET /chats/{chat_id}/messages/{message_id}``: unknown ids are a plain 500."""
     user_id = _user(call)
     try:
@@ -431,7 +431,7 @@ async def op_get_message(call: Call, chat_id: str, message_id: str) -> Reply:
 
 
 @_replying
-async def op_events(call: Call, chat_id: str, message_id: str) -> Reply | Message:
+async def op_events(call: InferenceRequest, chat_id: str, message_id: str) -> Reply | StoredMessage:
     """``GET .../events``: an error reply, a 204, or the message to stream."""
     user_id = _user(call)
     try:
@@ -447,7 +447,7 @@ async def op_events(call: Call, chat_id: str, message_id: str) -> Reply | Messag
 
 
 async def _feedback(
-    call: Call, model: Model, record: Callable[[str, dict[str, Any]], object]
+    call: InferenceRequest, model: Model, record: Callable[[str, dict[str, Any]], object]
 ) -> Reply:
     """The vote, message_eval and report routes: validate, ``record``, empty 200.
 
@@ -465,7 +465,7 @@ async def _feedback(
 
 
 @_replying
-async def op_vote(call: Call, chat_id: str, message_id: str) -> Reply:
+async def op_vote(call: InferenceRequest, chat_id: str, message_id: str) -> Reply:
     """``POST .../votes``: the chat id is ignored."""
     store = call.state.store
     return await _feedback(
@@ -474,7 +474,7 @@ async def op_vote(call: Call, chat_id: str, message_id: str) -> Reply:
 
 
 @_replying
-async def op_message_eval(call: Call, chat_id: str, message_id: str) -> Reply:
+async def op_message_eval(call: InferenceRequest, chat_id: str, message_id: str) -> Reply:
     """``POST .../message_evals``."""
     store = call.state.store
     return await _feedback(
@@ -487,7 +487,7 @@ async def op_message_eval(call: Call, chat_id: str, message_id: str) -> Reply:
 
 
 @_replying
-async def op_report(call: Call, chat_id: str, message_id: str) -> Reply:
+async def op_report(call: InferenceRequest, chat_id: str, message_id: str) -> Reply:
     """``POST .../reports``."""
     store = call.state.store
     return await _feedback(
@@ -502,7 +502,7 @@ async def op_report(call: Call, chat_id: str, message_id: str) -> Reply:
 # -- configs -------------------------------------------------------------------------
 
 
-async def op_model_configs(call: Call) -> Reply:
+async def op_model_configs(call: InferenceRequest) -> Reply:
     """``GET /configs/model_configs`` (no auth): every served name, eight presets each."""
     allowed = call.state.config.allowed_model_config_names
     presets = [
@@ -560,13 +560,13 @@ def builtin_plugins(state: ServerState) -> list[dict[str, Any]]:
     ]
 
 
-async def op_builtin_plugins(call: Call) -> Reply:
+async def op_builtin_plugins(call: InferenceRequest) -> Reply:
     """``GET /configs/builtin_plugins`` (no auth)."""
     return inf_json(builtin_plugins(call.state))
 
 
 @_replying
-async def op_plugin_config(call: Call) -> Reply:
+async def op_plugin_config(call: InferenceRequest) -> Reply:
     """``POST /configs/plugin_config``: only this server's own plugin can be fetched."""
     values = _body_values(PLUGIN_ENTRY, _body(call))
     known = {entry["url"]: entry for entry in builtin_plugins(call.state)}
@@ -582,7 +582,7 @@ async def op_plugin_config(call: Call) -> Reply:
     )
 
 
-async def op_plugin_file(call: Call, name: str) -> Reply:
+async def op_plugin_file(call: InferenceRequest, name: str) -> Reply:
     """``GET /plugins/{name}/ai-plugin.json``: where the built-in plugin's URL points."""
     if name != _PLUGIN_NAME:
         return inf_detail(404, "Not Found")
@@ -603,7 +603,7 @@ def _header_safe(text: str) -> str:
 
 
 @_replying
-async def _auth_route(call: Call, name: str) -> Reply:
+async def _auth_route(call: InferenceRequest, name: str) -> Reply:
     state = call.state
     if name == "check":
         return inf_json(_user(call))
@@ -648,6 +648,6 @@ async def _auth_route(call: Call, name: str) -> Reply:
     )
 
 
-def op_auth(name: str) -> Callable[[Call], Awaitable[Reply]]:
+def op_auth(name: str) -> Callable[[InferenceRequest], Awaitable[Reply]]:
     """The operation of ``/auth/{name}...``: check, providers, refresh, login, callback, trusted."""
     return functools.partial(_auth_route, name=name)

@@ -13,10 +13,12 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from oaproto import Dialect
+
 from ._cors import cors_headers, cors_preflight, is_preflight, with_cors
 from ._faults import Fault
 from ._inference import (
-    Call,
+    InferenceRequest,
     op_assistant_message,
     op_auth,
     op_builtin_plugins,
@@ -36,14 +38,14 @@ from ._inference import (
     op_vote,
 )
 from ._replies import Reply, inf_detail, to_response
-from ._state import ServerState
-from ._store import Message
+from ._server_state import ServerState
+from ._store import StoredMessage
 from ._streaming import open_stream, write_events
 
 __all__ = ["Handler", "handle", "match_route", "no_route"]
 
 #: A route's operation: the call, then the path parameters in order.
-Handler = Callable[..., Awaitable[Reply | Message]]
+Handler = Callable[..., Awaitable[Reply | StoredMessage]]
 
 _MESSAGE = "/chats/{chat_id}/messages/{message_id}"
 
@@ -111,7 +113,7 @@ async def handle(
     _step, handler, params, path_known = match_route(request.method, request.path)
     if handler is None:
         return with_cors(request, to_response(no_route(path_known)))
-    call = Call(
+    call = InferenceRequest(
         state=state,
         authorization=request.headers.get("authorization"),
         trusted_client=request.headers.get("trustedclient"),
@@ -123,6 +125,8 @@ async def handle(
     result = await handler(call, *params)
     if isinstance(result, Reply):
         return with_cors(request, to_response(result))
-    response = await open_stream(request, dialect="inference", extra_headers=cors_headers(request))
+    response = await open_stream(
+        request, dialect=Dialect.INFERENCE, extra_headers=cors_headers(request)
+    )
     await write_events(request, response, state, result, faults)
     return response

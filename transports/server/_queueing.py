@@ -20,7 +20,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from ._events import Item
+from ._event_items import EventItem
 
 __all__ = ["MessageChannel", "QueueFullError", "WorkQueue"]
 
@@ -29,12 +29,12 @@ class MessageChannel:
     """The per-message event list: FIFO, each item delivered to one reader only."""
 
     def __init__(self, expire: float) -> None:
-        self._items: deque[Item] = deque()
+        self._items: deque[EventItem] = deque()
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._expire = expire
         self._last_push = time.monotonic()
 
-    def put(self, item: Item) -> None:
+    def put(self, item: EventItem) -> None:
         """Queue one event and wake one waiting reader."""
         self._items.append(item)
         self._last_push = time.monotonic()
@@ -54,12 +54,12 @@ class MessageChannel:
             if not waiter.done():
                 waiter.set_result(None)
 
-    def _pop(self) -> Item | None:
+    def _pop(self) -> EventItem | None:
         if self._items and time.monotonic() - self._last_push > self._expire:
             self._items.clear()  # the Redis key expired
         return self._items.popleft() if self._items else None
 
-    async def get(self, wait: float, closing: asyncio.Event) -> Item | None:
+    async def get(self, wait: float, closing: asyncio.Event) -> EventItem | None:
         """The next item, or ``None`` after ``wait`` seconds (or at shutdown)."""
         item = self._pop()
         if item is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from oaproto import Dialect
 from oaproto._http import redact_headers
 
 from ._auth import parse_cookies
@@ -31,7 +32,8 @@ class RecordedRequest:
         query_string: the raw query string.
         headers: header pairs in arrival order, names as sent.
         body: the raw body.
-        dialect: ``"web"``, ``"inference"`` or ``"other"``.
+        dialect: the :class:`~oaproto.Dialect` whose path it asked for, or
+            ``None`` for a path of neither API (answered as the inference server would).
         step: the operation (one of ``STEPS``).
         time: ``time.time()`` at arrival.
         status: the response status once known (``None`` while it is running).
@@ -43,7 +45,7 @@ class RecordedRequest:
     query_string: str
     headers: tuple[tuple[str, str], ...] = field(repr=False)
     body: bytes = field(repr=False)
-    dialect: str
+    dialect: Dialect | None
     step: str
     time: float
     status: int | None = None

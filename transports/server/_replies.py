@@ -19,7 +19,7 @@ __all__ = [
     "BareResponse",
     "BareStreamResponse",
     "Reply",
-    "ReplyError",
+    "EarlyReplyError",
     "inf_detail",
     "inf_empty",
     "inf_json",
@@ -57,7 +57,7 @@ class Reply:
     reason: str | None = None
 
 
-class ReplyError(Exception):
+class EarlyReplyError(Exception):
     """Raised inside handlers to answer with ``reply`` at once."""
 
     def __init__(self, reply: Reply) -> None:

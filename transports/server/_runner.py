@@ -13,19 +13,17 @@ from typing import Any, Self, TypeVar
 from aiohttp import web
 
 from ._app import make_app
-from ._config import ServerConfig
 from ._faults import FaultRegistry
 from ._logs import protocol_logger, server_logger
 from ._recording import RecordedRequest
-from ._state import ServerState
+from ._server_config import ServerConfig
+from ._server_state import ServerState
 from ._worker import WorkerPool
 
 __all__ = [
     "OPEN_MODE_WARNING",
     "ReferenceServer",
-    "SyncServer",
     "ThreadedServer",
-    "run_in_thread",
 ]
 
 _log = server_logger()
@@ -185,16 +183,20 @@ class ReferenceServer:
 class ThreadedServer:
     """A :class:`ReferenceServer` on its own event loop in a background thread.
 
-    Every method is safe to call from any thread. Use :func:`run_in_thread`.
+    ``with ThreadedServer(token_delay=0) as server: ... server.url`` starts it
+    on entering the block (or call :meth:`start` yourself) and stops it on
+    leaving. Arguments are those of :class:`ReferenceServer`. Every method is
+    safe to call from any thread.
     """
 
-    def __init__(self, server: ReferenceServer, *, start_timeout: float = 30.0) -> None:
-        self._server = server
-        self._start_timeout = start_timeout
+    def __init__(
+        self, config: ServerConfig | None = None, *, warn_open_mode: bool = True, **overrides: Any
+    ) -> None:
+        self._server = ReferenceServer(config, warn_open_mode=warn_open_mode, **overrides)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def start(self, timeout: float = 30.0) -> None:
         """Start the thread and wait until the server listens.
 
         Raises:
@@ -230,9 +232,9 @@ class ThreadedServer:
         self._thread = threading.Thread(target=run, name="oaproto-server", daemon=True)
         self._thread.start()
         try:
-            ready.result(self._start_timeout)
+            ready.result(timeout)
         except BaseException:
-            self._thread.join(self._start_timeout)
+            self._thread.join(timeout)
             self._thread = None
             raise
 
@@ -267,6 +269,7 @@ class ThreadedServer:
 
     @property
     def config(self) -> ServerConfig:
+        """The configuration the server runs with."""
         return self._server.config
 
     @property
@@ -276,6 +279,7 @@ class ThreadedServer:
 
     @property
     def port(self) -> int:
+        """The bound port."""
         return self._server.port
 
     @property
@@ -289,6 +293,7 @@ class ThreadedServer:
         return self._server.requests
 
     def clear_requests(self) -> None:
+        """Forget the recorded requests."""
         self._server.clear_requests()
 
     def chats(self) -> list[dict[str, Any]]:
@@ -301,6 +306,7 @@ class ThreadedServer:
         return self.call(lambda: self._server.deleted_chat_ids)
 
     def add_token(self, token: str, user_id: str) -> None:
+        """Accept another credential from now on."""
         self._server.add_token(token, user_id)
 
     def __enter__(self) -> Self:
@@ -318,29 +324,3 @@ class ThreadedServer:
 
     def __repr__(self) -> str:
         return f"ThreadedServer({self._server!r})"
-
-
-class SyncServer(ThreadedServer):
-    """A :class:`ThreadedServer` built from a configuration; starts on ``with``.
-
-    ``with SyncServer(ServerConfig(token_delay=0)) as server: server.url``.
-    Arguments are those of :class:`ReferenceServer`.
-    """
-
-    def __init__(
-        self, config: ServerConfig | None = None, *, warn_open_mode: bool = True, **overrides: Any
-    ) -> None:
-        super().__init__(ReferenceServer(config, warn_open_mode=warn_open_mode, **overrides))
-
-
-def run_in_thread(
-    config: ServerConfig | None = None, *, warn_open_mode: bool = True, **overrides: Any
-) -> ThreadedServer:
-    """Start a reference server in a background thread; returns once it listens.
-
-    Use as ``with run_in_thread(token_delay=0) as server: ... server.url``
-    (leaving the block stops it), or call ``.stop()`` yourself.
-    """
-    threaded = ThreadedServer(ReferenceServer(config, warn_open_mode=warn_open_mode, **overrides))
-    threaded.start()
-    return threaded

@@ -20,12 +20,12 @@ from typing import Any
 from oaproto.models import MessageState
 
 __all__ = [
-    "Chat",
+    "StoredChat",
     "HTTPError",
-    "Message",
+    "StoredMessage",
     "MessageState",
     "NoResultError",
-    "Store",
+    "ChatStore",
     "new_id",
     "utcnow",
 ]
@@ -84,7 +84,7 @@ def new_id() -> str:
 
 
 @dataclass(slots=True, kw_only=True)
-class Report:
+class StoredReport:
     """A message report (``DbReport``)."""
 
     id: str
@@ -96,7 +96,7 @@ class Report:
 
 
 @dataclass(slots=True, kw_only=True)
-class Message:
+class StoredMessage:
     """One message (``DbMessage``) with the runtime fields the simulator needs."""
 
     id: str
@@ -109,7 +109,7 @@ class Message:
     created_at: datetime = field(default_factory=utcnow)
     created_monotonic: float = field(default_factory=time.monotonic)
     score: int = 0
-    reports: list[Report] = field(default_factory=list)
+    reports: list[StoredReport] = field(default_factory=list)
     work_parameters: dict[str, Any] | None = None
     worker_compat_hash: str | None = None
     error: str | None = None
@@ -143,7 +143,7 @@ class Message:
 
 
 @dataclass(slots=True, kw_only=True)
-class Chat:
+class StoredChat:
     """One chat (``DbChat``); messages keep insertion order, as the DB returns them."""
 
     id: str
@@ -154,7 +154,7 @@ class Chat:
     hidden: bool = False
     allow_data_use: bool = True
     active_thread_tail_message_id: str | None = None
-    messages: dict[str, Message] = field(default_factory=dict)
+    messages: dict[str, StoredMessage] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.modified_at is None:
@@ -182,7 +182,7 @@ class Chat:
 
 
 @dataclass(slots=True, kw_only=True)
-class MessageEval:
+class StoredMessageEval:
     """A recorded ``message_eval`` (``DbMessageEval``)."""
 
     id: str
@@ -192,24 +192,24 @@ class MessageEval:
     inferior_message_ids: list[str]
 
 
-class Store:
+class ChatStore:
     """All chats of all users; every method is scoped to one user as the repository is."""
 
     def __init__(self) -> None:
-        self.chats: dict[str, Chat] = {}
-        self.messages: dict[str, Message] = {}
-        self.evals: list[MessageEval] = []
+        self.chats: dict[str, StoredChat] = {}
+        self.messages: dict[str, StoredMessage] = {}
+        self.evals: list[StoredMessageEval] = []
         #: Ids of chats deleted through either API, oldest first.
         self.deleted_chat_ids: list[str] = []
 
     # -- chats -------------------------------------------------------------
 
-    def create_chat(self, user_id: str) -> Chat:
-        chat = Chat(id=new_id(), user_id=user_id)
+    def create_chat(self, user_id: str) -> StoredChat:
+        chat = StoredChat(id=new_id(), user_id=user_id)
         self.chats[chat.id] = chat
         return chat
 
-    def get_chat(self, user_id: str, chat_id: str) -> Chat:
+    def get_chat(self, user_id: str, chat_id: str) -> StoredChat:
         chat = self.chats.get(chat_id)
         if chat is None or chat.user_id != user_id:
             raise HTTPError(404, "Chat not found")
@@ -223,7 +223,7 @@ class Store:
         limit: int,
         before: str | None,
         after: str | None,
-    ) -> list[Chat]:
+    ) -> list[StoredChat]:
         """``get_chats``: ``after`` -> ids below the cursor, newest first;
         ``before`` -> ids above it, oldest first (the route reverses them)."""
         if after is not None and before is not None:
@@ -269,7 +269,7 @@ class Store:
 
     # -- messages ----------------------------------------------------------
 
-    def get_message(self, user_id: str, chat_id: str, message_id: str) -> Message:
+    def get_message(self, user_id: str, chat_id: str, message_id: str) -> StoredMessage:
         message = self.messages.get(message_id)
         if message is None or message.chat_id != chat_id or message.user_id != user_id:
             raise NoResultError(message_id)
@@ -284,7 +284,7 @@ class Store:
         content: str,
         message_max_length: int | None,
         chat_max_messages: int | None,
-    ) -> Message:
+    ) -> StoredMessage:
         # The checks run in the repository's order (§1.4): the length check
         # comes before the chat lookup, so an unknown chat can still get 413.
         if message_max_length is not None and len(content) > message_max_length:
@@ -307,7 +307,7 @@ class Store:
                 raise HTTPError(400, "Parent message is not an assistant message")
             if parent.state != MessageState.COMPLETE:
                 raise HTTPError(400, "Parent message is not complete")
-        message = Message(
+        message = StoredMessage(
             id=new_id(),
             chat_id=chat_id,
             user_id=user_id,
@@ -320,7 +320,7 @@ class Store:
         chat.modified_at = message.created_at
         return message
 
-    def cancel_pending(self, user_id: str, parent_id: str) -> list[Message]:
+    def cancel_pending(self, user_id: str, parent_id: str) -> list[StoredMessage]:
         """Cancel the user's other pending assistant messages (different parent, §1.4)."""
         cancelled = []
         for message in self.messages.values():
@@ -343,7 +343,7 @@ class Store:
         worker_compat_hash: str,
         model_config_name: str,
         chat_max_messages: int | None,
-    ) -> Message:
+    ) -> StoredMessage:
         """Cancel, look the parent up, check limits, create (§1.4 order).
 
         The cancellation is committed before the parent lookup, so it happens
@@ -355,7 +355,7 @@ class Store:
         if chat_max_messages is not None and len(chat.messages) >= chat_max_messages:
             raise HTTPError(413, "Maximum number of messages reached for this chat")
         # The URL's chat id is not checked: the message joins the parent's chat.
-        message = Message(
+        message = StoredMessage(
             id=new_id(),
             chat_id=parent.chat_id,
             user_id=user_id,
@@ -370,7 +370,7 @@ class Store:
         self.messages[message.id] = message
         return message
 
-    def _user_message(self, user_id: str, message_id: str, role: str | None) -> Message:
+    def _user_message(self, user_id: str, message_id: str, role: str | None) -> StoredMessage:
         """The repository's message lookup: no such row (of ``role``) fails as
         ``.one()`` does, another user's message is a 400."""
         message = self.messages.get(message_id)
@@ -380,7 +380,7 @@ class Store:
             raise HTTPError(400, "Message not found")
         return message
 
-    def thread(self, message: Message) -> list[Message]:
+    def thread(self, message: StoredMessage) -> list[StoredMessage]:
         """The messages from the root down to ``message``."""
         chain = [message]
         while chain[-1].parent_id is not None:
@@ -398,7 +398,7 @@ class Store:
     def add_message_eval(self, user_id: str, message_id: str, inferior_ids: list[str]) -> None:
         message = self._user_message(user_id, message_id, None)
         self.evals.append(
-            MessageEval(
+            StoredMessageEval(
                 id=new_id(),
                 chat_id=message.chat_id,
                 user_id=user_id,
@@ -409,4 +409,4 @@ class Store:
 
     def add_report(self, user_id: str, message_id: str, *, report_type: str, reason: str) -> None:
         message = self._user_message(user_id, message_id, "assistant")
-        message.reports.append(Report(id=new_id(), report_type=report_type, reason=reason))
+        message.reports.append(StoredReport(id=new_id(), report_type=report_type, reason=reason))

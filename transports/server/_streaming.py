@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from oaproto import Dialect
 from oaproto.sse import comment, encode_sse
 
-from ._events import WORKER_ABORT_ERROR, Item, error_item, pending_data
+from ._event_items import WORKER_ABORT_ERROR, EventItem, error_item, pending_data
 from ._faults import (
     INVALID_JSON_FRAME,
     MALFORMED_SSE_FRAME,
@@ -36,8 +37,8 @@ from ._faults import (
 )
 from ._queueing import MessageChannel
 from ._replies import BareStreamResponse
-from ._state import ServerState
-from ._store import Message, MessageState, utcnow
+from ._server_state import ServerState
+from ._store import MessageState, StoredMessage, utcnow
 
 __all__ = ["INFERENCE_SSE_HEADERS", "StreamPlan", "open_stream", "write_events"]
 
@@ -93,7 +94,7 @@ class StreamPlan:
 
 
 async def open_stream(
-    request: web.Request, *, dialect: str, extra_headers: tuple[tuple[str, str], ...] = ()
+    request: web.Request, *, dialect: Dialect, extra_headers: tuple[tuple[str, str], ...] = ()
 ) -> web.StreamResponse:
     """Send the status line and headers of an event stream.
 
@@ -101,7 +102,7 @@ async def open_stream(
     into a response on which it set no header at all (§2.1), so only what the
     HTTP layer adds (date, server, chunked encoding) goes out.
     """
-    if dialect == "inference":
+    if dialect is Dialect.INFERENCE:
         response = web.StreamResponse(status=200)
         for name, value in INFERENCE_SSE_HEADERS:
             response.headers[name] = value
@@ -127,7 +128,7 @@ class _Writer:
         request: web.Request,
         response: web.StreamResponse,
         state: ServerState,
-        message: Message,
+        message: StoredMessage,
         channel: MessageChannel,
         plan: StreamPlan,
     ) -> None:
@@ -140,7 +141,7 @@ class _Writer:
         self.stalled = False
         self.gone = False
         self.tokens = 0
-        self.held: Item | None = None
+        self.held: EventItem | None = None
         self.end = "clean"
 
     async def write(self, data: bytes) -> None:
@@ -197,7 +198,7 @@ class _Writer:
         message.content = None
         await self.write(encode_sse(error_item(WORKER_ABORT_ERROR, message.to_read()).data))
 
-    async def token(self, item: Item) -> bool:
+    async def token(self, item: EventItem) -> bool:
         """Write one token (with duplicate/out-of-order faults); ``True`` ends the stream."""
         index = self.tokens + 1
         if index in self.plan.swaps and self.held is None:
@@ -253,7 +254,7 @@ async def write_events(
     request: web.Request,
     response: web.StreamResponse,
     state: ServerState,
-    message: Message,
+    message: StoredMessage,
     faults: list[Fault],
 ) -> None:
     """Stream ``message``'s events on a prepared response, then end it."""

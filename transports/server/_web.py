@@ -20,22 +20,24 @@ from urllib.parse import parse_qs, unquote
 
 from aiohttp import web
 
+from oaproto import Dialect
+
 from ._faults import Fault
-from ._inference import Call
+from ._inference import InferenceRequest
 from ._inference_routes import match_route, no_route
 from ._json import UNDEFINED, js_double, js_json, too_deep
 from ._replies import (
     SOMETHING_WENT_WRONG,
+    EarlyReplyError,
     Reply,
-    ReplyError,
     to_response,
     web_empty,
     web_internal_error,
     web_json,
     web_text,
 )
-from ._state import ServerState
-from ._store import Message
+from ._server_state import ServerState
+from ._store import StoredMessage
 from ._streaming import open_stream, write_events
 
 __all__ = ["WEB_ROUTES", "handle", "web_step"]
@@ -109,7 +111,7 @@ class _Upstream:
 
     status: int
     data: Any
-    stream: Message | None = None
+    stream: StoredMessage | None = None
 
     @property
     def ok(self) -> bool:
@@ -140,7 +142,7 @@ async def _upstream(
     """Call an inference operation the way ``OasstInferenceClient.request`` does."""
     if any(ch.isspace() or ord(ch) < 0x20 for ch in path):
         raise _UncaughtError("Request path contains unescaped characters")  # Node's own check
-    call = Call(
+    call = InferenceRequest(
         state=state,
         user_id=user_id,
         query=query or [],
@@ -151,7 +153,7 @@ async def _upstream(
     )
     _, handler, params, path_known = match_route(method, unquote(path))
     result = no_route(path_known) if handler is None else await handler(call, *params)
-    if isinstance(result, Message):
+    if isinstance(result, StoredMessage):
         return _Upstream(200, "", stream=result)
     return _Upstream(result.status, _axios_data(result.body))
 
@@ -338,7 +340,7 @@ def _parse_body(request: web.Request, raw: bytes) -> Any:
     """Next.js' default body parser (§1.1); its 413 is answered before the body is read.
 
     Raises:
-        ReplyError: 400 for invalid JSON.
+        EarlyReplyError: 400 for invalid JSON.
     """
     content_type = request.headers.get("content-type", "text/plain")
     media = content_type.split(";", 1)[0].strip().lower()
@@ -346,7 +348,7 @@ def _parse_body(request: web.Request, raw: bytes) -> Any:
     if media in ("application/json", "application/ld+json"):
         if not text:
             return {}
-        invalid = ReplyError(web_text(400, "Invalid JSON", reason="Invalid JSON"))
+        invalid = EarlyReplyError(web_text(400, "Invalid JSON", reason="Invalid JSON"))
         if too_deep(text):
             raise invalid  # JSON.parse would follow it; see MAX_JSON_DEPTH
         try:
@@ -366,7 +368,7 @@ async def handle(
     route, checks_chat = WEB_ROUTES[request.path]
     try:
         body = _parse_body(request, raw_body)
-    except ReplyError as replied:
+    except EarlyReplyError as replied:
         return to_response(replied.reply)
     user_id = state.auth.web_user(
         request.headers.getall("cookie", []), request.headers.get("authorization")
@@ -395,6 +397,6 @@ async def _events(
     if outcome.stream is None:
         # 204 upstream (finished message): 200 and an empty piped body (§2.5).
         return to_response(web_empty(200))
-    response = await open_stream(request, dialect="web")
+    response = await open_stream(request, dialect=Dialect.WEB)
     await write_events(request, response, state, outcome.stream, faults)
     return response

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from ._backends import GenerationRequest, ThreadMessage, is_llama
-from ._events import (
+from ._event_items import (
     TIMEOUT_ERROR,
     WORKER_ABORT_ERROR,
     error_item,
@@ -24,15 +24,15 @@ from ._events import (
     token_item,
 )
 from ._faults import FaultKind
-from ._state import ServerState
-from ._store import Message, MessageState
+from ._server_state import ServerState
+from ._store import MessageState, StoredMessage
 
 __all__ = ["WorkerPool", "abort_message"]
 
 _log = logging.getLogger("oaproto.server")
 
 
-def abort_message(state: ServerState, message: Message, error: str) -> None:
+def abort_message(state: ServerState, message: StoredMessage, error: str) -> None:
     """Fail a message as the server does when its worker fails (``abort_message``)."""
     message.state = MessageState.ABORTED_BY_WORKER
     message.error = error
@@ -129,7 +129,7 @@ class WorkerPool:
         message.state = MessageState.COMPLETE
         channel.put(message_item(message.to_read()))
 
-    def _request(self, message: Message) -> GenerationRequest:
+    def _request(self, message: StoredMessage) -> GenerationRequest:
         params: dict[str, Any] = message.work_parameters or {}
         model_config: dict[str, Any] = params.get("model_config") or {}
         thread = self._state.store.thread(message)[:-1]

@@ -13,12 +13,12 @@ from oaproto._sampling import MODEL_CONFIGS, ModelConfig
 
 from ._auth import Auth
 from ._backends import Backend, EchoBackend, LoremBackend
-from ._config import ServerConfig
 from ._faults import Fault, FaultRegistry, FaultRule
 from ._logs import server_logger
 from ._queueing import MessageChannel, WorkQueue
 from ._recording import Recorder
-from ._store import Store
+from ._server_config import ServerConfig
+from ._store import ChatStore
 
 __all__ = ["ECHO_MODEL_NAME", "ServerState"]
 
@@ -49,7 +49,7 @@ class ServerState:
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.store = Store()
+        self.store = ChatStore()
         self.auth = Auth(config)
         self.faults = FaultRegistry(_rules(config))
         self.recorder = Recorder(

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from ._json import sse_json
 
 __all__ = [
-    "Item",
+    "EventItem",
     "error_item",
     "message_item",
     "pending_data",
@@ -25,7 +25,7 @@ WORKER_ABORT_ERROR = "Aborted due to worker error."
 TIMEOUT_ERROR = "Timeout"
 
 
-class Item(NamedTuple):
+class EventItem(NamedTuple):
     """One entry of a message's event queue: its type and its SSE data line."""
 
     event_type: str
@@ -43,20 +43,22 @@ def pending_data(queue_position: int, queue_size: int) -> str:
     )
 
 
-def token_item(text: str) -> Item:
-    return Item("token", sse_json({"event_type": "token", "text": text}))
+def token_item(text: str) -> EventItem:
+    return EventItem("token", sse_json({"event_type": "token", "text": text}))
 
 
-def message_item(message: dict[str, Any]) -> Item:
-    return Item("message", sse_json({"event_type": "message", "message": message}))
+def message_item(message: dict[str, Any]) -> EventItem:
+    return EventItem("message", sse_json({"event_type": "message", "message": message}))
 
 
-def error_item(error: str, message: dict[str, Any] | None) -> Item:
-    return Item("error", sse_json({"event_type": "error", "error": error, "message": message}))
+def error_item(error: str, message: dict[str, Any] | None) -> EventItem:
+    return EventItem("error", sse_json({"event_type": "error", "error": error, "message": message}))
 
 
-def plugin_intermediate_item(thought: str, action: str, action_input: str, response: str) -> Item:
-    return Item(
+def plugin_intermediate_item(
+    thought: str, action: str, action_input: str, response: str
+) -> EventItem:
+    return EventItem(
         "plugin_intermediate",
         sse_json(
             {
