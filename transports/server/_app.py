@@ -8,7 +8,7 @@ to the dialect's handler. A client that goes away gets one log line; an
 exception of the server's own is logged with its traceback and answered as
 the dialect answers an uncaught error.
 The header hook makes every response's header block look like the real
-servers' (§11): lower-case names, ``date`` and ``server`` first, body headers
+servers': lower-case names, ``date`` and ``server`` first, body headers
 last, and no content type where Next.js would send none.
 """
 

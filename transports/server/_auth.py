@@ -3,7 +3,7 @@
 Tokens are opaque strings here, not JWEs: the server accepts the configured
 tokens and the access tokens its own debug login issued. What a client can
 observe is kept: which headers count, in which order they are tried, and the
-exact failure answers (reference §1.1, §3.1, §6).
+exact failure answers.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def session_token(cookies: Mapping[str, str]) -> str | None:
 
     next-auth splits a large token into ``<name>.0``, ``<name>.1``, ...; the
     chunks are joined in index order. The secure name (https, production) is
-    tried before the plain-http one (§6); both are the names the client core sends.
+    tried before the plain-http one; both are the names the client core sends.
     """
     for name in (SECURE_COOKIE_NAME, DEV_COOKIE_NAME):
         chunks = {}
@@ -112,7 +112,7 @@ class Auth:
         """The user of an inference request.
 
         Raises:
-            EarlyReplyError: 401/403/400 ``{"detail": ...}`` as §3.1 lists, or a
+            EarlyReplyError: 401/403/400 ``{"detail": ...}`` as the real server answers, or a
                 plain 500 for an undecodable ``TrustedClient`` header.
         """
         if trusted_client is not None:

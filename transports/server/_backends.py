@@ -3,7 +3,7 @@
 A backend turns a :class:`GenerationRequest` into a stream of token texts; the
 simulated worker (``_worker.py``) does the rest, as the real worker does: it
 joins the tokens into the generated text, strips it for LLaMA models
-(reference §2.3 quirk 4) and reports the result. A real engine can be plugged
+ and reports the result. A real engine can be plugged
 in by implementing :class:`Backend` and passing it in ``ServerConfig.backends``.
 """
 
@@ -82,7 +82,7 @@ def words_to_tokens(words: Sequence[str], model_id: str) -> list[str]:
 
     For LLaMA model ids the last token keeps its space too, so the joined
     tokens end in whitespace that the final, stripped content lacks: the
-    token/content difference clients must expect (§2.3 quirk 4).
+    token/content difference clients must expect.
     """
     if not words:
         return [""]

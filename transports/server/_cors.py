@@ -1,5 +1,5 @@
 """CORS on the inference server: Starlette's ``CORSMiddleware`` with
-``allow_origins=["*"]`` and credentials allowed, as OA configures it (§11).
+``allow_origins=["*"]`` and credentials allowed, as OA configures it.
 """
 
 from __future__ import annotations

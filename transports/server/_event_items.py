@@ -1,4 +1,4 @@
-"""The SSE event payloads (reference §2.3), as pydantic v1 ``.json()`` would write them.
+"""The SSE event payloads, as pydantic v1 ``.json()`` would write them.
 
 Key order is the pydantic model's field order; the JSON uses the default
 ``json.dumps`` separators and ``\\uXXXX`` escapes.
@@ -19,9 +19,9 @@ __all__ = [
     "token_item",
 ]
 
-#: The error text of a worker that failed after sending tokens (§2.4).
+#: The error text of a worker that failed after sending tokens.
 WORKER_ABORT_ERROR = "Aborted due to worker error."
-#: The error text of a message dequeued after ``assistant_message_timeout`` (§2.4).
+#: The error text of a message dequeued after ``assistant_message_timeout``.
 TIMEOUT_ERROR = "Timeout"
 
 
@@ -33,7 +33,7 @@ class EventItem(NamedTuple):
 
     @property
     def terminal(self) -> bool:
-        """``message`` and ``error`` end the stream (§2.5)."""
+        """``message`` and ``error`` end the stream."""
         return self.event_type in ("message", "error")
 
 

@@ -1,7 +1,7 @@
 """The inference server dialect: ``/chats/...``, ``/configs/...``, ``/auth/...``.
 
-Each operation follows its FastAPI route in OA ``inference/server`` (reference
-§3): the body is JSON-decoded first (a decode error is a 422 before anything
+Each operation follows its FastAPI route in OA ``inference/server``: the
+body is JSON-decoded first (a decode error is a 422 before anything
 else), then dependencies run (authentication, the rate limiter), then path,
 query and body are validated together (one 422 listing every error), then the
 route body runs with its own error handling (some routes turn every failure
@@ -378,7 +378,7 @@ async def op_assistant_message(call: InferenceRequest, chat_id: str) -> Reply:
     state = call.state
     body = _body(call)
     user_id = _user(call)
-    # The rate limiter counts before validation (§5.3); over the limit its
+    # The rate limiter counts before validation; over the limit its
     # broken 429 callback ends as Starlette's plain 500.
     if state.rate_limited(user_id):
         return inf_text500()
@@ -438,7 +438,7 @@ async def op_events(call: InferenceRequest, chat_id: str, message_id: str) -> Re
         message = call.state.store.get_message(user_id, chat_id, message_id)
     except NoResultError:
         return inf_text500()
-    # The role check comes before the finished check (§3.2).
+    # The role check comes before the finished check.
     if message.role != "assistant":
         return inf_detail(400, "Only assistant messages can be streamed.")
     if message.has_finished:
@@ -452,7 +452,7 @@ async def _feedback(
     """The vote, message_eval and report routes: validate, ``record``, empty 200.
 
     Their catch-all turns any failure of ``record`` into an empty 500, even
-    the store's 400 "Invalid score" (§3.2).
+    the store's 400 "Invalid score".
     """
     body = _body(call)
     user_id = _user(call)
@@ -610,7 +610,7 @@ async def _auth_route(call: InferenceRequest, name: str) -> Reply:
     if name == "providers":
         return inf_json(["debug"] if state.config.allow_debug_auth else [])
     if name == "refresh":
-        # Never succeeds on the real server either (§11).
+        # Never succeeds on the real server either.
         return inf_detail(401, "Invalid token")
     errors: ErrorList = []
     if name == "login":

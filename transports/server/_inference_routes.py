@@ -1,6 +1,6 @@
 """The inference server's route table and its HTTP entry point.
 
-Routes are matched as Starlette matches them (reference §3): in declaration
+Routes are matched as Starlette matches them: in declaration
 order, one path segment per parameter, ``HEAD`` served by ``GET`` routes, and
 405 for a known path under another method. The web API (``_web.py``) looks its
 upstream calls up here too.

@@ -1,13 +1,13 @@
 """The three JSON encodings on the wire.
 
 - Inference server bodies: FastAPI's ``json.dumps(..., ensure_ascii=False,
-  separators=(",", ":"))``: compact, raw UTF-8 (reference §3.2).
+  separators=(",", ":"))``: compact, raw UTF-8.
 - Web API bodies: the same data after axios parsed it and Next.js re-serialised
-  it with ``JSON.stringify`` (§1.1): compact and raw UTF-8 too, but numbers are
+  it with ``JSON.stringify``: compact and raw UTF-8 too, but numbers are
   JavaScript doubles (``1.0`` -> ``1``, integers above 2**53 rounded) and
   integer-like object keys come first.
 - SSE data: pydantic v1 ``.json()``: default ``json.dumps`` separators and
-  ``ensure_ascii=True`` (§2.2).
+  ``ensure_ascii=True``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The two queues of the inference server: per-message events and the work queue.
 
 Real server: Redis lists read with ``BLPOP`` (OA ``queueing.py``). What a
-client can observe, and what is copied here (reference §2.6, §11):
+client can observe, and what is copied here:
 
 - each item of a message's queue goes to exactly one reader; two readers
   split the stream;
@@ -93,7 +93,7 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
 
 
 class QueueFullError(Exception):
-    """``work_queue_max_size`` reached (§5.3): the route answers 503."""
+    """``work_queue_max_size`` reached: the route answers 503."""
 
 
 @dataclass(slots=True)
@@ -130,7 +130,7 @@ class WorkQueue:
         self._changed.set()
 
     def numbers(self, message_id: str) -> tuple[int, int]:
-        """``(queue_position, queue_size)`` as the events route computes them (§2.3)."""
+        """``(queue_position, queue_size)`` as the events route computes them."""
         position = max(self._positions.get(message_id, 0) - self.dequeued, 0)
         size = max(self.enqueued - self.dequeued, position)
         return position, size

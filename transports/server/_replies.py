@@ -1,8 +1,8 @@
 """Complete (non-streamed) HTTP answers, built the way each real server builds them.
 
-Inference server (FastAPI/Starlette, reference §3.2): JSON without charset,
+Inference server (FastAPI/Starlette): JSON without charset,
 ``{"detail": ...}`` errors, empty 500s from route catch-alls, and Starlette's
-plain-text ``Internal Server Error``. Web API (Next.js, §1.3): JSON with
+plain-text ``Internal Server Error``. Web API (Next.js): JSON with
 charset, empty bodies, and text bodies sent *without* a content type.
 """
 

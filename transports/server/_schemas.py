@@ -1,4 +1,4 @@
-"""The inference server's request models (reference §3.2, §4.2), as validation schemas.
+"""The inference server's request models, as validation schemas.
 
 Field order, types and defaults follow OA ``inference/server/.../schemas/chat.py``
 and ``oasst_shared/schemas/inference.py``; validated output keeps that order,
@@ -44,7 +44,7 @@ SAMPLING_PARAMETERS = Model(
         Field("typical_p", Opt(FLOAT)),
         Field("temperature", Opt(FLOAT)),
         Field("repetition_penalty", Opt(FLOAT)),
-        # Not Optional: an explicit null is a 422 (§5.2).
+        # Not Optional: an explicit null is a 422.
         Field("max_new_tokens", INT, 1024),
     )
 )

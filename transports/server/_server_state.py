@@ -80,7 +80,7 @@ class ServerState:
     def rate_limited(self, user_id: str) -> bool:
         """Count one ``assistant_message`` request; ``True`` once over the limit.
 
-        fastapi-limiter v0.1.5 (§5.3): a fixed window opened by the first
+        fastapi-limiter v0.1.5: a fixed window opened by the first
         request; requests over the limit are refused and not counted.
         """
         if self.config.rate_limit is None:

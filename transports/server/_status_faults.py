@@ -1,7 +1,7 @@
 """The replies of an injected ``status`` fault, in each dialect.
 
 Each is what the real server sends with that status at that step: the real
-body where one exists (§1.3, §1.4, §3.2), else the framework's default.
+body where one exists, else the framework's default.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _inference_detail(step: str, status: int) -> str:
     if status == 413 and step == "assistant_message":
         return "Maximum number of messages reached for this chat"
     if status == 429:
-        # What fastapi-limiter meant to send (the deployed callback was broken, §5.3).
+        # What fastapi-limiter meant to send (the deployed callback was broken).
         return "Too Many Requests. Retry After 60 seconds."
     return _reason(status)  # FastAPI's default detail
 
@@ -60,7 +60,7 @@ def web_status_reply(step: str, status: int) -> Reply:
     """The website's answer.
 
     prompter/assistant_message wrap the inference detail as ``{"message": ...}``
-    (§1.3 shape 4); elsewhere 500 is Next's plain text, 400/403/404 are empty,
+    (the ``{"message": ...}`` shape); elsewhere 500 is Next's plain text, 400/403/404 are empty,
     and other codes carry their reason phrase as text without a content type.
     """
     if step in _MESSAGE_STEPS:

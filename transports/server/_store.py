@@ -1,7 +1,7 @@
 """Users' chats and messages: the inference server's database, in memory.
 
-The rules mirror OA ``inference/server/.../user_chat_repository.py`` (reference
-§1.4, §4.3): where the real repository raises an ``HTTPException`` this raises
+The rules mirror OA ``inference/server/.../user_chat_repository.py``: where
+the real repository raises an ``HTTPException`` this raises
 :class:`HTTPError` (same status and detail); where SQLAlchemy's ``.one()``
 would raise, this raises :class:`NoResultError`, and each route decides, as the real
 one does, whether that becomes an empty 500 or a plain-text 500.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-# The server stores the same states the client parses (reference §4.3).
+# The server stores the same states the client parses.
 from oaproto.models import MessageState
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-#: ``has_finished``: these answer the events route with 204 (§2.5).
+#: ``has_finished``: these answer the events route with 204.
 FINISHED_STATES = frozenset(
     {MessageState.MANUAL, MessageState.COMPLETE, MessageState.ABORTED_BY_WORKER}
 )
@@ -60,7 +60,7 @@ _id_last = (0, 0)
 
 
 def new_id() -> str:
-    """A uuid7 string (canonical, time-ordered), as ``uuid7str`` gives (§4.1).
+    """A uuid7 string (canonical, time-ordered), as ``uuid7str`` gives.
 
     48 bits of Unix milliseconds, then a 12-bit counter that keeps ids made
     in the same millisecond in order, then 62 random bits; so ids sort in
@@ -122,7 +122,7 @@ class StoredMessage:
         return self.state in FINISHED_STATES
 
     def to_read(self) -> dict[str, Any]:
-        """``MessageRead`` in the serialised field order (§4.2)."""
+        """``MessageRead`` in the serialised field order."""
         return {
             "id": self.id,
             "parent_id": self.parent_id,
@@ -161,7 +161,7 @@ class StoredChat:
             self.modified_at = self.created_at
 
     def to_list_read(self) -> dict[str, Any]:
-        """``ChatListRead``: ``active_thread_tail_message_id`` is never filled (§4.1)."""
+        """``ChatListRead``: ``active_thread_tail_message_id`` is never filled."""
         assert self.modified_at is not None
         return {
             "id": self.id,
@@ -256,7 +256,7 @@ class ChatStore:
         allow_data_use: bool | None,
         active_thread_tail_message_id: str | None,
     ) -> None:
-        # None means "unchanged" for every field (§3.2).
+        # None means "unchanged" for every field.
         chat = self.get_chat(user_id, chat_id)
         if title is not None:
             chat.title = title
@@ -285,7 +285,7 @@ class ChatStore:
         message_max_length: int | None,
         chat_max_messages: int | None,
     ) -> StoredMessage:
-        # The checks run in the repository's order (§1.4): the length check
+        # The checks run in the repository's order: the length check
         # comes before the chat lookup, so an unknown chat can still get 413.
         if message_max_length is not None and len(content) > message_max_length:
             raise HTTPError(413, "Message content exceeds max length")
@@ -298,7 +298,7 @@ class ChatStore:
             if chat.messages:
                 raise HTTPError(400, "Trying to add first message to non-empty chat")
             if chat.title is None:
-                chat.title = content  # the whole content, untruncated (§4.1)
+                chat.title = content  # the whole content, untruncated
         else:
             parent = chat.messages.get(parent_id)
             if parent is None:
@@ -321,7 +321,7 @@ class ChatStore:
         return message
 
     def cancel_pending(self, user_id: str, parent_id: str) -> list[StoredMessage]:
-        """Cancel the user's other pending assistant messages (different parent, §1.4)."""
+        """Cancel the user's other pending assistant messages (different parent)."""
         cancelled = []
         for message in self.messages.values():
             if (
@@ -344,7 +344,7 @@ class ChatStore:
         model_config_name: str,
         chat_max_messages: int | None,
     ) -> StoredMessage:
-        """Cancel, look the parent up, check limits, create (§1.4 order).
+        """Cancel, look the parent up, check limits, create (the real server's order).
 
         The cancellation is committed before the parent lookup, so it happens
         even when the lookup fails, as on the real server.

@@ -1,14 +1,13 @@
 """The event stream writer: pending, tokens, pings, terminal events, and stream faults.
 
-It follows OA's ``message_events`` generator under sse-starlette (reference
-§2.2-§2.6, §11):
+It follows OA's ``message_events`` generator under sse-starlette:
 
 - it waits ``pending_interval`` for the next item of the message's queue; a
   timeout before the first item gives a ``pending`` event, so an idle worker
   means no ``pending`` at all;
 - a stream that showed ``pending`` gets one more just before its first item,
   whose numbers then read (0, n): the real worker takes a moment between
-  dequeuing and its first token, which the 1-s poll always caught (§11);
+  dequeuing and its first token, which the 1-s poll always caught;
 - after ``message`` or ``error`` the response ends (zero-length chunk);
 - ``: ping - <utc now>`` comments every ``ping_interval``, whatever else is sent;
 - each event, and each ping, is one ``write``, so one HTTP chunk.
@@ -42,7 +41,7 @@ from ._store import MessageState, StoredMessage, utcnow
 
 __all__ = ["INFERENCE_SSE_HEADERS", "StreamPlan", "open_stream", "write_events"]
 
-#: sse-starlette's headers, in the order the real server sends them (§11).
+#: sse-starlette's headers, in the order the real server sends them.
 INFERENCE_SSE_HEADERS = (
     ("cache-control", "no-cache"),
     ("connection", "keep-alive"),
@@ -99,7 +98,7 @@ async def open_stream(
     """Send the status line and headers of an event stream.
 
     Inference: sse-starlette's headers. Web: Next.js pipes the upstream body
-    into a response on which it set no header at all (§2.1), so only what the
+    into a response on which it set no header at all, so only what the
     HTTP layer adds (date, server, chunked encoding) goes out.
     """
     if dialect is Dialect.INFERENCE:
@@ -110,7 +109,7 @@ async def open_stream(
         response = BareStreamResponse(status=200)
     for name, value in extra_headers:
         response.headers[name] = value
-    # HTTP/1.1: one chunk per event, as the real server (§11). HTTP/1.0 has no
+    # HTTP/1.1: one chunk per event, as the real server. HTTP/1.0 has no
     # chunked encoding, so the body runs to the connection's close, as uvicorn does.
     if request.version >= (1, 1):
         response.enable_chunked_encoding()
@@ -191,7 +190,7 @@ class _Writer:
 
     async def worker_error(self) -> None:
         # The stream's own copy of a worker abort: the message fails for
-        # every reader and this one receives the error event (§2.4, §11).
+        # every reader and this one receives the error event.
         message = self.message
         message.state = MessageState.ABORTED_BY_WORKER
         message.error = WORKER_ABORT_ERROR

@@ -1,9 +1,9 @@
 """Request validation that answers like FastAPI 0.88 with pydantic v1.
 
 The inference server validates bodies and query parameters with pydantic v1
-models; a failure is a 422 ``{"detail": [{loc, msg, type[, ctx]}]}`` (reference
-§3.2). Clients see these lists verbatim (and wrapped as ``{"message": [...]}``
-by the web API, §1.3), so the server reproduces pydantic's coercions (``"5"``
+models; a failure is a 422 ``{"detail": [{loc, msg, type[, ctx]}]}``. Clients
+see these lists verbatim (and wrapped as ``{"message": [...]}`` by the web
+API), so the server reproduces pydantic's coercions (``"5"``
 is an int, ``1.9`` becomes ``1``, ``""`` is an empty model) and its messages.
 Only the types the chat routes use are modelled.
 """

@@ -1,7 +1,7 @@
 """The web API dialect: ``/api/chat/...`` as the Next.js routes serve it.
 
 Each route is a transcription of OA ``website/src/pages/api/chat/*.ts``
-(reference §1): Next.js parses the body, ``withoutRole`` answers 403 without
+: Next.js parses the body, ``withoutRole`` answers 403 without
 a session, ``isSSRChatEnabled`` 404 when chat is off, then the route calls the
 inference server through axios and turns the outcome into its own answer. The
 inference server here is this server's own inference operations, called with
@@ -159,7 +159,7 @@ async def _upstream(
 
 
 def _message_error(outcome: _Upstream) -> Reply:
-    """The catch block of prompter/assistant_message: ``{message: detail}`` (§1.3 shape 4)."""
+    """The catch block of prompter/assistant_message: ``{message: detail}``."""
     data = outcome.data
     if data is None:
         raise _UncaughtError("cannot read properties of null")  # data.detail on null
@@ -222,7 +222,7 @@ def _message_route(kind: str) -> _Route:
     async def route(
         request: web.Request, state: ServerState, user_id: str, body: Any, faults: list[Fault]
     ) -> Reply:
-        # The whole handler runs inside the route's try (§1.4): a non-axios
+        # The whole handler runs inside the route's try: a non-axios
         # error (null body, a chat id that makes Node reject the path) is
         # caught there and answered with an empty 500, not Next's text 500.
         try:
@@ -337,7 +337,7 @@ def _js_integer(text: str) -> int | float:
 
 
 def _parse_body(request: web.Request, raw: bytes) -> Any:
-    """Next.js' default body parser (§1.1); its 413 is answered before the body is read.
+    """Next.js' default body parser; its 413 is answered before the body is read.
 
     Raises:
         EarlyReplyError: 400 for invalid JSON.
@@ -395,7 +395,7 @@ async def _events(
     )
     _data(outcome)  # axios throws before anything is piped
     if outcome.stream is None:
-        # 204 upstream (finished message): 200 and an empty piped body (§2.5).
+        # 204 upstream (finished message): 200 and an empty piped body.
         return to_response(web_empty(200))
     response = await open_stream(request, dialect=Dialect.WEB)
     await write_events(request, response, state, outcome.stream, faults)

@@ -1,6 +1,6 @@
 """Simulated GPU workers: take messages off the work queue and generate them.
 
-Mirrors what a client can see of OA's workers (reference §2.4, §2.6, §4.3):
+Mirrors what a client can see of OA's workers:
 a cancelled message is dropped silently; one dequeued after
 ``assistant_message_timeout`` gets the ``Timeout`` error; otherwise it turns
 ``in_progress``, its tokens are queued one by one, and it ends ``complete``
@@ -86,7 +86,7 @@ class WorkerPool:
         abort_after = int(abort_fault.value) if abort_fault is not None else None
         request = self._request(message)
         if any(plugin.get("enabled") for plugin in request.plugins):
-            # Quirk 1 (§2.3): the plugin step is followed by an empty token.
+            # Quirk 1: the plugin step is followed by an empty token.
             channel.put(
                 plugin_intermediate_item(
                     "I should look this up with the plugin.",
@@ -124,7 +124,7 @@ class WorkerPool:
             return
         text = "".join(tokens)
         if is_llama(request.model_id):
-            text = text.strip()  # the worker strips LLaMA output (§2.3 quirk 4)
+            text = text.strip()  # the worker strips LLaMA output
         message.content = text
         message.state = MessageState.COMPLETE
         channel.put(message_item(message.to_read()))
