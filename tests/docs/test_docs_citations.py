@@ -51,7 +51,7 @@ def test_page_links_only_existing_files(markdown_page: Path) -> None:
 @pytest.mark.parametrize(
     "line",
     [
-        "the joined tokens can differ.",
+        "the joined tokens can differ (reference §2.3).",
         "as observed (section 11)",
         "see reference section 7.6 item 3",
         "described in `oa-protocol.md`",
