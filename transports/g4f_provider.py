@@ -224,7 +224,7 @@ class OpenAssistant:
                 f"{', '.join(_SAMPLING_NAMES)} (and ignores stream and auth, which gpt4free passes)"
             )
         overrides = {name: value for name, value in kwargs.items() if name in _SAMPLING_NAMES}
-        proxy = proxy or None  # gpt4free (like aiohttp) read "" as "no proxy"
+        proxy = proxy or None  # "" names no proxy, as in gpt4free: the environment decides
         if proxy is not None:
             parse_proxy_url(proxy)  # a mistake shows now, not at the first request
         reply = _Reply(
