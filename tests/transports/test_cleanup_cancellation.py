@@ -11,6 +11,9 @@ caller's next await. anyio cancel scopes (on asyncio and trio) keep their
 level-triggered semantics: the scope catches its cancellation, unless the
 cleanup's own failure is what leaves it. The reference-server tests in ``test_cancellation.py``
 check the same over real connections.
+
+Every run is on virtual time (``tests.helpers.virtual_time``): the moments and
+bounds are exact whatever the machine's load, and a hanging try costs no wall time.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from hypothesis import strategies as st
 from oaproto import ChatSession, Dialect, HttpRequest, HttpResponse, OAProtoError
 from oaproto.transports import AsyncChatClient, AsyncStreamResponse
 from tests.helpers.session_fixtures import CREATED_RESPONSE, config
+from tests.helpers.virtual_time import anyio_virtual_time_options, run_on_virtual_time
 
 # What one try of the DELETE does: answer 200 or 503 at once, or never answer.
 TRIES = st.lists(st.sampled_from(["ok", "busy", "hang"]), min_size=2, max_size=2)
@@ -117,7 +121,7 @@ async def expire_timeout_at(tries: list[str], moment: float) -> None:
 @settings(max_examples=25, deadline=None)
 @given(tries=TRIES, moment=st.floats(min_value=0.0, max_value=0.12))
 def test_task_cancel_at_any_moment_of_the_cleanup(tries: list[str], moment: float) -> None:
-    asyncio.run(cancel_task_at(tries, moment))
+    run_on_virtual_time(cancel_task_at(tries, moment))
 
 
 @settings(max_examples=25, deadline=None)
@@ -125,7 +129,7 @@ def test_task_cancel_at_any_moment_of_the_cleanup(tries: list[str], moment: floa
 def test_asyncio_timeout_expiring_at_any_moment_of_the_cleanup(
     tries: list[str], moment: float
 ) -> None:
-    asyncio.run(expire_timeout_at(tries, moment))
+    run_on_virtual_time(expire_timeout_at(tries, moment))
 
 
 async def expire_cancel_scope_at(tries: list[str], moment: float) -> None:
@@ -152,7 +156,13 @@ async def expire_cancel_scope_at(tries: list[str], moment: float) -> None:
 def test_anyio_scope_expiring_at_any_moment_of_the_cleanup(
     backend: str, tries: list[str], moment: float
 ) -> None:
-    anyio.run(expire_cancel_scope_at, tries, moment, backend=backend)
+    anyio.run(
+        expire_cancel_scope_at,
+        tries,
+        moment,
+        backend=backend,
+        backend_options=anyio_virtual_time_options(backend),
+    )
 
 
 async def cancel_twice_during_cleanup() -> None:
@@ -173,4 +183,4 @@ async def cancel_twice_during_cleanup() -> None:
 
 
 def test_two_cancellations_during_the_cleanup_end_it_once() -> None:
-    asyncio.run(cancel_twice_during_cleanup())
+    run_on_virtual_time(cancel_twice_during_cleanup())
