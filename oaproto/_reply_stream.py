@@ -150,8 +150,29 @@ class ReplyStreamReader:
         self._eof = True
 
     def next_event(self) -> StreamEvent | Literal[NeedData.NEED_DATA]:
-        if not (self._events or self._pending or self._eof or self._limit_error):
-            return NEED_DATA  # the common answer between two chunks, without the loop
+        pending = self._pending
+        if not (self._events or self._eof or self._limit_error):
+            if not pending:
+                return NEED_DATA  # the common answer between two chunks, without the loop
+            # The common chunk: one plain token frame, read here without the
+            # general loop's layers; anything else joins the loop's queue.
+            # (An undecoded body is never pending.)
+            chunk = pending[0] if len(pending) == 1 else b"".join(pending)
+            pending.clear()
+            try:
+                decoded = self._decoder.feed(chunk)
+            except SSELimitError as exc:
+                self._events.extend(exc.events)
+                self._limit_error = exc
+            else:
+                if len(decoded) == 1:
+                    sse = decoded[0]
+                    plain = _match_plain_token(sse[1])
+                    if plain is not None and sse[0] != "ping":
+                        text: str = plain[1]
+                        self.tokens.append(text)
+                        return _token(text)
+                self._events.extend(decoded)
         if self._undecoded:
             return self._next_undecoded()
         try:

@@ -204,6 +204,7 @@ class AsyncReplyStream:
         self._broken: TransportError | None = None  # why the body ended early
         self._stack: AsyncExitStack | None = None  # this stream's response, while open
         self._idle_deadline = self._reply_deadline = math.inf
+        self._progressed = False  # an event of progress since the last read
         #: The final event, once seen.
         self.outcome: ReplyCompleted | ReplyFailed | None = None
 
@@ -270,8 +271,18 @@ class AsyncReplyStream:
                     raise
                 raise exc from self._broken
             if event is NEED_DATA:
+                # The idle wait restarts at the first read after progress (the
+                # consumer's own time is no stall of the server's): one clock
+                # read per chunk, none per event.
+                now = time.monotonic()
+                if self._progressed:
+                    self._progressed = False
+                    self._idle_deadline = now + self._client._timeouts[0]
+                deadline = min(self._idle_deadline, self._reply_deadline)
+                if deadline <= now:
+                    raise self._expired()
                 try:
-                    chunk = await body.next_chunk(self._deadline())
+                    chunk = await body.next_chunk(deadline)
                 except TimeoutError:
                     raise self._expired() from None
                 except TransportTimeoutError:
@@ -286,7 +297,7 @@ class AsyncReplyStream:
                     session.receive_data(chunk)
                 continue
             if type(event) is Token:  # the common case first: progress
-                self._idle_deadline = time.monotonic() + self._client._timeouts[0]
+                self._progressed = True
                 return event
             if isinstance(event, ReplyAlreadyFinished):
                 event = await self._fetch()
@@ -294,7 +305,7 @@ class AsyncReplyStream:
                 self.outcome = event
                 await self._close()  # release the connection now, not at the end of the block
             elif not isinstance(event, Pending):
-                self._idle_deadline = time.monotonic() + self._client._timeouts[0]
+                self._progressed = True
             return event
         raise StopAsyncIteration
 
@@ -323,13 +334,6 @@ class AsyncReplyStream:
             partial_text=session.token_text,
             message_id=session.assistant_message_id,
         )
-
-    def _deadline(self) -> float:
-        # The next read's deadline (``time.monotonic()`` seconds), if not passed already.
-        deadline = min(self._idle_deadline, self._reply_deadline)
-        if deadline <= time.monotonic():
-            raise self._expired()
-        return deadline
 
     def _expired(self) -> TransportTimeoutError:
         idle, total = self._client._timeouts

@@ -13,6 +13,7 @@ from tests.helpers.sse_decoding import decode
 from tests.helpers.sse_spec import parse
 
 PAD = b"data: " + b"p" * 150 + b"\n\n"  # long enough for the fast path
+START = b": start\n"
 
 SEQUENCES = {
     "open-block-then-blank-and-single-lines": [b"data: a\n", b"\n" + PAD * 2],
@@ -66,6 +67,21 @@ SEQUENCES = {
     "event-then-long-unfinished-line": [b"data: a\n\ndata: " + b"q" * 600, b"\n\n"],
     "long-line-then-empty-chunk": [b"data: " + b"q" * 600, b"", b"\n\n"],
     "long-line-ends-in-cr": [b"data: " + b"q" * 600, b"r\r", b"\n" + PAD],
+    # Whole CRLF events (the real servers' frames) in every state a chunk can find;
+    # START first: the decoder's first chunk always takes the slow path (BOM check).
+    "crlf-events-one-per-chunk": [START, b"data: a\r\n\r\n", b"data: b\r\n\r\n"],
+    "crlf-event-after-held-line": [START, b"data: a\n", b"data: b\r\n\r\n"],
+    "crlf-event-after-unfinished-line": [START, b"data: a", b"data: b\r\n\r\n"],
+    "crlf-event-after-open-block": [START, b"data: a\r\ndata: z\r\n", b"data: b\r\n\r\n"],
+    "crlf-event-after-id": [START, b"id: 4\r\n", b"data: b\r\n\r\n"],
+    "crlf-event-after-lone-cr": [START, b"data: a\r", b"data: b\r\n\r\n"],
+    "crlf-event-with-invalid-utf8": [START, b"data: \xff\xfeok\r\n\r\n", b"data: b\r\n\r\n"],
+    "crlf-event-with-inner-cr": [START, b"data: a\rdata: b\r\n\r\n"],
+    "crlf-line-then-unfinished-line": [START, b"data: a\r\nda", b"ta: b\r\n\r\n"],
+    "crlf-event-with-inner-lf": [START, b"data: a\nb\r\n\r\n"],
+    "crlf-event-with-other-field": [START, b"event: e\r\n\r\n", b"id: 3\r\n\r\n"],
+    "crlf-event-with-three-line-ends": [START, b"data: a\r\n\r\n\r\n", b"data: b\r\n\r\n"],
+    "crlf-event-at-the-event-limit": [START, b"data: " + b"q" * 1000 + b"\r\n\r\n"],
 }
 
 

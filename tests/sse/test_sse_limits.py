@@ -228,3 +228,22 @@ def test_event_limit_on_an_open_block_in_fast_path() -> None:
     assert decoder.feed(b"data: " + b"a" * 200 + b"\n") == []
     with pytest.raises(SSELimitError):
         decoder.feed(b"data: " + b"b" * 200 + b"\n")  # 401 characters, block still open
+
+
+@pytest.mark.parametrize("size", [993, 994, 995, 999, 1000, 1001])
+@pytest.mark.parametrize("limit", ["max_line_size", "max_event_size"])
+def test_a_whole_crlf_event_meets_the_limits_as_its_lf_twin(size: int, limit: str) -> None:
+    # The CRLF frame of the real servers has a path of its own; at each side
+    # of each limit it must end as the same frame with LF line ends does.
+    def outcome(end: bytes) -> tuple[list[E], str | None]:
+        decoder = SSEDecoder(**{limit: 1000})
+        first = b"data: " + b"q" * size + end + end
+        try:
+            events = feed_all(decoder, [first, b"data: next" + end + end])
+        except SSELimitError as exc:
+            return list(exc.events), str(exc)
+        return events, None
+
+    crlf, lf = outcome(b"\r\n"), outcome(b"\n")
+    assert crlf == lf
+    assert (lf[1] is None) == (size + (6 if limit == "max_line_size" else 0) <= 1000)

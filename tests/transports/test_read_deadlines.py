@@ -8,11 +8,12 @@ through the adapter's ``interrupt``.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from oaproto import Token, TransportTimeoutError
+from oaproto import ReplyCompleted, Token, TransportTimeoutError
 from tests.helpers.transport_harness import Harness, assert_deleted
 
 
@@ -31,4 +32,20 @@ def test_a_silent_stall_ends_at_the_drivers_deadline(harness: Harness, timeout: 
         received.extend(events)
     assert f"{timeout}=0.7" in str(raised.value)
     assert [type(event) for event in received] == [Token] * 3
+    assert_deleted(harness.server, harness.session.chat_id)
+
+
+def test_the_idle_timeout_bounds_the_server_not_the_caller(harness: Harness) -> None:
+    # The caller dwells on events for longer than idle_timeout (the rest of the
+    # reply waits in the socket meanwhile): the stream goes on, since the idle
+    # wait starts again at each read after progress.
+    with harness.chat(idle_timeout=0.3) as chat, chat.reply("Hello") as events:
+        tokens = 0
+        for event in events:
+            if isinstance(event, Token):
+                tokens += 1
+                if tokens <= 2:
+                    time.sleep(0.5)
+        assert isinstance(events.outcome, ReplyCompleted)
+    assert tokens > 2
     assert_deleted(harness.server, harness.session.chat_id)
