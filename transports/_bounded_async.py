@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from oaproto import HttpRequest, HttpResponse, TransportTimeoutError
 
 from ._protocols import AsyncStreamResponse, AsyncTransport
+from ._util import MappedAsyncChunks, mapped_error
 
 __all__ = ["BodyReader", "DeferredCancellation", "close_bounded", "send_bounded"]
 
@@ -57,7 +58,11 @@ class BodyReader:
     """
 
     def __init__(self, response: AsyncStreamResponse) -> None:
-        self._chunks = response.chunks
+        self._chunks = chunks = response.chunks
+        # Our adapters' chunks: read their source and map its errors here.
+        mapped = chunks if type(chunks) is MappedAsyncChunks else None
+        self._next = chunks.__anext__ if mapped is None else mapped.source.__anext__
+        self._errors = None if mapped is None else mapped.errors
         self._asyncio: bool | None = None  # decided by the first read
         self._task: asyncio.Task[Any] | None = None  # the task reading now
         self._timer: asyncio.TimerHandle | None = None
@@ -86,7 +91,7 @@ class BodyReader:
             self._arm()
         self._cancelling = task.cancelling()
         try:
-            return await self._chunks.__anext__()
+            return await self._next()
         except StopAsyncIteration:
             return None
         except asyncio.CancelledError:
@@ -95,6 +100,11 @@ class BodyReader:
                 if task.uncancel() <= self._cancelling:
                     raise TimeoutError from None
             raise
+        except Exception as exc:
+            error = None if self._errors is None else mapped_error(self._errors, exc)
+            if error is None:
+                raise
+            raise error from exc
         finally:
             self._task = None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterator, Mapping
 from contextlib import contextmanager
 
 from oaproto import TransportError
@@ -15,10 +15,11 @@ __all__ = [
     "IDLE_TIMEOUT",
     "REPLY_TIMEOUT",
     "ExceptionMap",
-    "amap_chunks",
+    "MappedAsyncChunks",
     "cleanup_failure_noted_on",
     "map_chunks",
     "map_exceptions",
+    "mapped_error",
     "scrub",
     "shut_down",
 ]
@@ -81,14 +82,22 @@ def map_exceptions(mapping: ExceptionMap) -> Iterator[None]:
     """
     try:
         yield
-    except TransportError:
-        raise
     except Exception as exc:
-        for library_type, error_type in mapping.items():
-            if any(isinstance(candidate, library_type) for candidate in _candidates(exc)):
-                detail = scrub(str(exc)) or "no detail"
-                raise error_type(f"{type(exc).__name__}: {detail}") from exc
-        raise
+        error = mapped_error(mapping, exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def mapped_error(mapping: ExceptionMap, exc: Exception) -> TransportError | None:
+    """The transport error that :func:`map_exceptions` raises for ``exc``, or ``None``."""
+    if isinstance(exc, TransportError):
+        return None
+    for library_type, error_type in mapping.items():
+        if any(isinstance(candidate, library_type) for candidate in _candidates(exc)):
+            detail = scrub(str(exc)) or "no detail"
+            return error_type(f"{type(exc).__name__}: {detail}")
+    return None
 
 
 def shut_down(sock: socket.socket | None) -> None:
@@ -113,17 +122,35 @@ def map_chunks(chunks: Iterator[bytes], mapping: ExceptionMap) -> Generator[byte
             close()
 
 
-async def amap_chunks(
-    chunks: AsyncIterator[bytes], mapping: ExceptionMap
-) -> AsyncGenerator[bytes, None]:
-    """The asynchronous :func:`map_chunks`; close it with ``aclosing``."""
-    try:
-        with map_exceptions(mapping):
-            async for chunk in chunks:
-                yield chunk
-    finally:
-        # An inner async generator is not closed by closing this one; leaving
-        # it to the garbage collector finalizes it "sometime later" (trio docs).
-        aclose = getattr(chunks, "aclose", None)
+class MappedAsyncChunks:
+    """The asynchronous :func:`map_chunks`, as an object; close it with ``aclosing``.
+
+    Iterating it maps errors like :func:`map_exceptions`. The asynchronous
+    driver's body reader reads ``source`` itself and maps its errors in its
+    own handler: an async generator layer per chunk (an event is a chunk) is
+    a tenth of the stream's cost.
+    """
+
+    __slots__ = ("errors", "source")
+
+    def __init__(self, source: AsyncIterator[bytes], errors: ExceptionMap) -> None:
+        self.source = source
+        self.errors = errors
+
+    def __aiter__(self) -> MappedAsyncChunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        with map_exceptions(self.errors):
+            return await self.source.__anext__()
+
+    async def aclose(self) -> None:
+        """Close ``source``, which closing a wrapper would not do by itself.
+
+        Left to the garbage collector, an async generator is finalized
+        "sometime later" (trio docs), holding its connection until then.
+        """
+        aclose = getattr(self.source, "aclose", None)
         if aclose is not None:
-            await aclose()
+            with map_exceptions(self.errors):
+                await aclose()

@@ -15,7 +15,7 @@ from oaproto._http import Headers
 
 from ._protocols import AsyncStreamResponse
 from ._proxy import ProxyRules, ProxyServer
-from ._util import ExceptionMap, amap_chunks, map_exceptions
+from ._util import ExceptionMap, MappedAsyncChunks, map_exceptions
 
 __all__ = ["AiohttpTransport"]
 
@@ -100,7 +100,7 @@ class AiohttpTransport:
         with map_exceptions(_ERRORS):
             response = await self._request(request)
         try:
-            async with aclosing(amap_chunks(response.content.iter_any(), _ERRORS)) as chunks:
+            async with aclosing(MappedAsyncChunks(response.content.iter_any(), _ERRORS)) as chunks:
                 headers = tuple(response.headers.items())
                 yield AsyncStreamResponse(response.status, headers, chunks)
         finally:

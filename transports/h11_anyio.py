@@ -23,7 +23,7 @@ from oaproto import HttpRequest, HttpResponse, TransportError, TransportTimeoutE
 
 from ._protocols import AsyncStreamResponse
 from ._proxy import ProxyRules, ProxyServer
-from ._util import ExceptionMap, amap_chunks, map_exceptions
+from ._util import ExceptionMap, MappedAsyncChunks, map_exceptions
 
 __all__ = ["H11Transport"]
 
@@ -202,7 +202,7 @@ class H11Transport:
         """Send ``request`` on a new connection, closed when the context is left."""
         async with (
             self._exchange(request) as (response, exchange),
-            aclosing(amap_chunks(exchange.body(), _ERRORS)) as chunks,
+            aclosing(MappedAsyncChunks(exchange.body(), _ERRORS)) as chunks,
         ):
             yield AsyncStreamResponse(response.status_code, _headers(response), chunks)
 

@@ -23,7 +23,7 @@ from oaproto import (
 
 from ._protocols import AsyncStreamResponse, StreamResponse
 from ._proxy import ProxyRules, ProxyServer
-from ._util import ExceptionMap, amap_chunks, map_chunks, map_exceptions, shut_down
+from ._util import ExceptionMap, MappedAsyncChunks, map_chunks, map_exceptions, shut_down
 
 __all__ = ["AsyncHttpxTransport", "HttpxTransport"]
 
@@ -292,7 +292,7 @@ class AsyncHttpxTransport:
                 response = await client.send(_build(client, request, None), stream=True)
             body = response.aiter_raw() if _uncoded(response) else response.aiter_bytes()
             try:
-                async with aclosing(amap_chunks(body, _ERRORS)) as chunks:
+                async with aclosing(MappedAsyncChunks(body, _ERRORS)) as chunks:
                     headers = tuple(response.headers.multi_items())
                     yield AsyncStreamResponse(response.status_code, headers, chunks)
             finally:
