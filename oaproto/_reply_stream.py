@@ -53,6 +53,15 @@ _match_plain_token = re.compile(
     r'\{"event_type": "token", "text": "([^"\\\x00-\x1f]*)"\}', re.DOTALL
 ).fullmatch
 
+# The same frame as a whole chunk of the stream, "data: " and CRLF CRLF
+# around it: how the servers send each token. Such a chunk is read here
+# without the SSE decoder when the decoder says feeding it would change nothing
+# but return its one event (bytes >= 0x80 are matched as they come, and must
+# then decode as UTF-8).
+_match_token_chunk = re.compile(
+    rb'data: \{"event_type": "token", "text": "([^"\\\x00-\x1f]*)"\}\r\n\r\n', re.DOTALL
+).fullmatch
+
 _new = object.__new__
 _set = object.__setattr__
 
@@ -159,6 +168,15 @@ class ReplyStreamReader:
             # (An undecoded body is never pending.)
             chunk = pending[0] if len(pending) == 1 else b"".join(pending)
             pending.clear()
+            whole = _match_token_chunk(chunk)
+            if whole is not None and self._decoder._would_pass_whole_event(len(chunk)):
+                try:
+                    text: str = whole[1].decode()
+                except UnicodeDecodeError:
+                    pass  # the decoder replaces what is invalid
+                else:
+                    self.tokens.append(text)
+                    return _token(text)
             try:
                 decoded = self._decoder.feed(chunk)
             except SSELimitError as exc:
@@ -169,7 +187,7 @@ class ReplyStreamReader:
                     sse = decoded[0]
                     plain = _match_plain_token(sse[1])
                     if plain is not None and sse[0] != "ping":
-                        text: str = plain[1]
+                        text = plain[1]
                         self.tokens.append(text)
                         return _token(text)
                 self._events.extend(decoded)

@@ -540,6 +540,17 @@ class SSEDecoder:
         self._data = []
         return []
 
+    def _would_pass_whole_event(self, size: int) -> bool:
+        """Whether :meth:`feed` would take a ``size``-byte chunk of one whole event
+        of one data line, ended by CRLF CRLF, on its one-event path.
+
+        Then feeding it returns that one ``message`` event with the stream's last
+        event ID and changes nothing else, so a caller that recognized such a
+        chunk itself may skip :meth:`feed` for it: a usable decoder with nothing
+        held, an empty block, and a line and data within both limits.
+        """
+        return not self._pre and not self._part and size - 2 <= self._fast_max
+
     def _line_too_long(self) -> NoReturn:
         raise SSELimitError("max_line_size", self._max_line)
 

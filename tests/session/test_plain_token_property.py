@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oaproto import Dialect, OAProtoError, Token
-from tests.helpers.session_fixtures import drain, reach, sse_headers
+from oaproto import ChatSession, Dialect, OAProtoError, Token
+from tests.helpers.session_fixtures import (
+    CREATED_RESPONSE,
+    PROMPTER_RESPONSE,
+    QUEUED_RESPONSE,
+    config,
+    drain,
+    reach,
+    sse_headers,
+)
 
 SETTINGS = settings(max_examples=300, deadline=None)
 HEAD = '{"event_type": "token", "text": "'
@@ -79,3 +88,85 @@ def test_the_session_yields_the_same_tokens_on_both_paths(
     events = drain(session)
     assert events == [Token(text=text) for text in texts]
     assert session.token_text == "".join(texts)
+
+
+# --- whole token chunks, read without the SSE decoder ---
+
+WHOLE_PREFIX = b'data: {"event_type": "token", "text": "'
+
+
+def token_chunk(text: str, ensure_ascii: bool) -> bytes:
+    frame = json.dumps({"event_type": "token", "text": text}, ensure_ascii=ensure_ascii)
+    return b"data: " + frame.encode() + b"\r\n\r\n"
+
+
+# One read of a stream: whole token frames most often (the reader's own path),
+# and every kind of chunk that must make it defer to the decoder: invalid
+# UTF-8 in the text, LF endings, a frame split across reads, lines that leave
+# a block open or set an ID, pings, comments, lines past the limits, a long
+# unfinished line.
+STATE_SETTERS = [
+    b"\r\n",
+    b"\n",
+    b"\r",
+    b": keep-alive\r\n\r\n",
+    b"id: 7\r\n",
+    b"event: ping\r\n",
+    b"data: 2023-07-14 13:28:17\r\n\r\n",
+    b"data: ",
+    b'{"event_type": "token", "text": "x"}\r\n\r\n',
+    b"retry: 5\r\n",
+    WHOLE_PREFIX + b"x" * 300 + b'"}\r\n\r\n',
+    b"data: " + b"y" * 600,  # an unfinished line long enough to be held as pieces
+]
+
+chunks = st.one_of(
+    st.builds(token_chunk, wire_text, st.booleans()),
+    st.builds(lambda raw: WHOLE_PREFIX + raw + b'"}\r\n\r\n', st.binary(max_size=6)),
+    st.builds(lambda text: token_chunk(text, False).replace(b"\r\n", b"\n"), wire_text),
+    st.builds(lambda text: token_chunk(text, False)[:-2], wire_text),
+    st.sampled_from(STATE_SETTERS),
+)
+
+
+def _events_of(reads: list[bytes], limit: int | None) -> list[object]:
+    """The session's events (its error by type, then its token text) for ``reads``."""
+    limits = {} if limit is None else {"max_line_size": limit, "max_event_size": limit - 6}
+    session = ChatSession(config(Dialect.INFERENCE), **limits)
+    session.create_chat()
+    session.receive_response(CREATED_RESPONSE)
+    session.post_prompter_message("Hi")
+    session.receive_response(PROMPTER_RESPONSE)
+    session.request_assistant_message()
+    session.receive_response(QUEUED_RESPONSE)
+    session.open_event_stream()
+    session.receive_stream_start(200, sse_headers(Dialect.INFERENCE))
+    seen: list[object] = []
+    try:
+        for read in reads:
+            session.receive_data(read)
+            seen += drain(session)
+    except OAProtoError as error:
+        seen.append(type(error))
+    seen.append(session.token_text)
+    return seen
+
+
+@settings(max_examples=400, deadline=None)
+@given(reads=st.lists(chunks, max_size=12), limit=st.none() | st.integers(36, 64))
+def test_whole_token_chunks_read_as_the_decoder_reads_them(
+    reads: list[bytes], limit: int | None
+) -> None:
+    # Read by read, whole token chunks skip the decoder; byte by byte, the
+    # decoder reads everything. The events never depend on the chunking.
+    primed = [b": start\r\n", *reads]  # the decoder's first read always takes its slow path
+    byte_by_byte = [bytes([byte]) for read in primed for byte in read]
+    assert _events_of(primed, limit) == _events_of(byte_by_byte, limit)
+
+
+@pytest.mark.parametrize("limit", [None, 40, 64])
+@pytest.mark.parametrize("before", STATE_SETTERS)
+def test_a_whole_token_chunk_after_each_kind_of_read(before: bytes, limit: int | None) -> None:
+    reads = [b": start\r\n", before, token_chunk("word ", False), token_chunk("é", False)]
+    byte_by_byte = [bytes([byte]) for read in reads for byte in read]
+    assert _events_of(reads, limit) == _events_of(byte_by_byte, limit)
