@@ -227,7 +227,7 @@ class AsyncReplyStream:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             raise
         self._body = body = BodyReader(response)
-        stream.callback(body.stop)
+        stream.push_async_callback(body.close)
         idle, total = client._timeouts
         now = time.monotonic()
         self._idle_deadline, self._reply_deadline = now + idle, now + total

@@ -46,15 +46,25 @@ def _on_asyncio() -> bool:
     return True
 
 
+#: The most body bytes read ahead of the driver on asyncio before reading pauses.
+READ_AHEAD_LIMIT = 256 * 1024
+
+_END = StopAsyncIteration()  # how a body that ended without error ends
+
+
 class BodyReader:
     """Reads one response body, each read bounded by the driver's deadline.
 
-    A timeout scope per read cost a fifth of the stream's CPU time (an event
-    is one ~60-byte chunk, and most chunks are already buffered). On asyncio
-    one timer serves the whole stream: reads only record their deadline, the
-    timer is re-armed only when it fires early, and it cancels the task only
-    if a read is still waiting past the deadline (``asyncio.timeout``'s way,
-    without a new timer per read). On trio each read gets trio's own scope.
+    httpx hands over one ~60-byte chunk per event, through a stack of
+    generators, and every chunk that reaches the driver costs a pass through
+    the core and the driver. On asyncio a task of the stream's own therefore
+    reads ahead (up to :data:`READ_AHEAD_LIMIT` bytes) while the driver
+    works, and each read of the driver takes everything read so far, joined:
+    a chunk per event becomes a chunk per wait. A read that must wait waits
+    for the reading task with the driver's deadline: one timer serves the
+    whole stream (it is re-armed only when it fires early, and fails a wait
+    still pending past the deadline). On trio each read gets trio's own
+    scope, as there is no task without a nursery.
     """
 
     def __init__(self, response: AsyncStreamResponse) -> None:
@@ -64,49 +74,90 @@ class BodyReader:
         self._next = chunks.__anext__ if mapped is None else mapped.source.__anext__
         self._errors = None if mapped is None else mapped.errors
         self._asyncio: bool | None = None  # decided by the first read
-        self._task: asyncio.Task[Any] | None = None  # the task reading now
+        self._buffer: list[bytes] = []  # read ahead, not yet taken
+        self._buffered = 0  # their size
+        self._end: Exception | None = None  # _END, or the reading task's error
+        self._reading: asyncio.Task[None] | None = None
+        self._waiter: asyncio.Future[None] | None = None  # a read waiting for data
+        self._room: asyncio.Future[None] | None = None  # reading paused for room
         self._timer: asyncio.TimerHandle | None = None
-        self._deadline = math.inf  # of the read in progress (time.monotonic())
-        self._fired = False
-        self._cancelling = 0
+        self._deadline = math.inf  # of the read waiting (time.monotonic())
 
     async def next_chunk(self, deadline: float) -> bytes | None:
-        """The next body chunk, or ``None`` at the end of the body.
+        """The body bytes that arrived since the last call, or ``None`` at its end.
 
         Args:
-            deadline: when to give up, in ``time.monotonic()`` seconds.
+            deadline: when to give up waiting, in ``time.monotonic()`` seconds.
 
         Raises:
-            TimeoutError: no chunk arrived by ``deadline``.
+            TimeoutError: no bytes arrived by ``deadline``.
+            TransportError: the body broke off (after the bytes before it).
         """
         if self._asyncio is None:
             self._asyncio = _on_asyncio()
         if not self._asyncio:
             return await _next_chunk_off_asyncio(self._chunks, deadline)
-        # The reading task, each time: one stream may be read from several tasks.
-        self._task = task = asyncio.current_task()
-        assert task is not None
+        buffer = self._buffer
+        if not buffer and self._end is None:
+            await self._wait(deadline)
+        if buffer:
+            chunk = buffer[0] if len(buffer) == 1 else b"".join(buffer)
+            buffer.clear()
+            self._buffered = 0
+            room = self._room
+            if room is not None:
+                self._room = None
+                if not room.done():
+                    room.set_result(None)
+            return chunk
+        end = self._end
+        if end is _END:
+            return None
+        assert end is not None
+        error = None if self._errors is None else mapped_error(self._errors, end)
+        if error is None:
+            raise end
+        raise error from end
+
+    async def _wait(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        if self._reading is None:
+            self._reading = loop.create_task(self._read_ahead())
+        self._waiter = waiter = loop.create_future()
         self._deadline = deadline
         if self._timer is None and deadline != math.inf:
             self._arm()
-        self._cancelling = task.cancelling()
         try:
-            return await self._next()
-        except StopAsyncIteration:
-            return None
-        except asyncio.CancelledError:
-            if self._fired:
-                self._fired = False
-                if task.uncancel() <= self._cancelling:
-                    raise TimeoutError from None
-            raise
-        except Exception as exc:
-            error = None if self._errors is None else mapped_error(self._errors, exc)
-            if error is None:
-                raise
-            raise error from exc
+            await waiter
         finally:
-            self._task = None
+            self._waiter = None
+
+    async def _read_ahead(self) -> None:
+        # The stream's reading task: never raises, it leaves how the body ended in _end.
+        buffer = self._buffer
+        next_chunk = self._next
+        try:
+            while True:
+                chunk = await next_chunk()
+                buffer.append(chunk)
+                self._buffered += len(chunk)
+                self._wake()
+                if self._buffered >= READ_AHEAD_LIMIT:
+                    self._room = room = asyncio.get_running_loop().create_future()
+                    await room
+        except StopAsyncIteration:
+            self._end = _END
+        except Exception as exc:  # noqa: BLE001 - kept, and raised by the read that reaches it
+            self._end = exc
+        finally:
+            if self._end is None:  # cancelled by close(): the body was not read to its end
+                self._end = _END
+            self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _arm(self) -> None:
         loop = asyncio.get_running_loop()
@@ -115,20 +166,27 @@ class BodyReader:
 
     def _on_timer(self) -> None:
         self._timer = None
-        task = self._task
-        if task is None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
             return  # no read waits; the next one arms the timer again
         if time.monotonic() >= self._deadline:
-            self._fired = True
-            task.cancel()
+            waiter.set_exception(TimeoutError())
         else:
             self._arm()
 
-    def stop(self) -> None:
-        """Drop the timer (the stream is closed)."""
+    async def close(self) -> None:
+        """Stop the timer and the reading task (the stream is being closed).
+
+        The reading task is waited for: the adapter closes the library's
+        iterator next, which must not be in use then.
+        """
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        reading = self._reading
+        if reading is not None and not reading.done():
+            reading.cancel()
+            await asyncio.wait((reading,))
 
 
 async def _next_chunk_off_asyncio(chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:

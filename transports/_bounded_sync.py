@@ -81,8 +81,8 @@ class BodyReader:
             raise TimeoutError
         return chunk
 
-    def stop(self) -> None:
-        """End the watchdog (the stream is closed)."""
+    def close(self) -> None:
+        """End the watchdog (the stream is being closed)."""
         self._stopped.set()
 
 
@@ -93,7 +93,7 @@ WATCH_INTERVAL = 0.1
 def _watch(
     reader: weakref.ref[BodyReader], interrupt: Callable[[], None], stopped: threading.Event
 ) -> None:
-    # Holds the reader weakly: a stream dropped without stop() ends it too.
+    # Holds the reader weakly: a stream dropped without close() ends it too.
     wait = 0.0
     while not stopped.wait(wait):
         current = reader()

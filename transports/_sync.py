@@ -227,7 +227,7 @@ class ReplyStream:
             self.__exit__(type(exc), exc, exc.__traceback__)
             raise
         self._body = body = BodyReader(response)
-        stream.callback(body.stop)
+        stream.callback(body.close)
         idle, total = client._timeouts
         now = time.monotonic()
         self._idle_deadline, self._reply_deadline = now + idle, now + total

@@ -131,8 +131,12 @@ chunks = st.one_of(
 
 def _events_of(reads: list[bytes], limit: int | None) -> list[object]:
     """The session's events (its error by type, then its token text) for ``reads``."""
-    limits = {} if limit is None else {"max_line_size": limit, "max_event_size": limit - 6}
-    session = ChatSession(config(Dialect.INFERENCE), **limits)
+    if limit is None:
+        session = ChatSession(config(Dialect.INFERENCE))
+    else:
+        session = ChatSession(
+            config(Dialect.INFERENCE), max_line_size=limit, max_event_size=limit - 6
+        )
     session.create_chat()
     session.receive_response(CREATED_RESPONSE)
     session.post_prompter_message("Hi")

@@ -102,6 +102,67 @@ def test_events_do_not_depend_on_chunking(dialect: Dialect, name: str) -> None:
     assert len(set(map(repr, outcomes.values()))) == 1, outcomes
 
 
+Lazily = tuple[tuple[Event, ...], ChatState, str, tuple[type[BaseException], str] | None]
+
+
+def _read_lazily(session: ChatSession, pieces: list[bytes], per_piece: int) -> Lazily:
+    """Feed every piece reading at most ``per_piece`` events after each, then EOF, then the rest.
+
+    Data may be fed with events still unread, and the body's end before any
+    is read (as h11 allows): the reader must queue it all in order.
+    """
+    session.receive_stream_start(200, sse_headers(session.dialect))
+    events: list[Event] = []
+    error: tuple[type[BaseException], str] | None = None
+    try:
+        for piece in pieces:
+            if not session.is_streaming:
+                break
+            session.receive_data(piece)
+            for _ in range(per_piece):
+                event = session.next_event() if session.is_streaming else NEED_DATA
+                if event is NEED_DATA:
+                    break
+                events.append(event)
+        if session.is_streaming:
+            session.receive_eof()
+            while session.is_streaming:
+                event = session.next_event()
+                assert event is not NEED_DATA  # the body ended: every event is there
+                events.append(event)
+    except OAProtoError as exc:
+        error = (type(exc), str(exc))
+    return tuple(events), session.state, session.token_text, error
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_events_do_not_depend_on_when_they_are_read(dialect: Dialect, name: str) -> None:
+    body = STREAMS[name]
+    eager = reach("QUEUED", dialect)
+    eager.open_event_stream()
+    expected = _read_lazily(eager, [body], len(body) + 1)
+    for label, pieces in chunkings(body):
+        for per_piece in (0, 1):
+            session = reach("QUEUED", dialect)
+            session.open_event_stream()
+            assert _read_lazily(session, pieces, per_piece) == expected, (label, per_piece)
+
+
+@pytest.mark.parametrize("limits", [{"max_line_size": 200}, {"max_event_size": 150}])
+def test_a_limit_error_waits_behind_unread_events(limits: dict[str, int]) -> None:
+    body = token("a") + token("b") + message_frame() + token("never")
+    for label, pieces in chunkings(body):
+        for per_piece in (0, 1):
+            session = _queued_with_limits(**limits)
+            session.open_event_stream()
+            events, state, text, error = _read_lazily(session, pieces, per_piece)
+            assert events == (Token(text="a"), Token(text="b")), (label, per_piece)
+            assert (state, text) == (S.ERROR, "ab")
+            assert error is not None
+            assert error[0] is IncompleteReplyError
+
+
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_happy_stream_event_sequence(dialect: Dialect) -> None:
     session = reach("QUEUED", dialect)

@@ -31,6 +31,7 @@ SUBSTITUTIONS = [
     (r"\b__anext__\b", "__next__"),
     (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\benter_async_context\b", "enter_context"),
+    (r"\bpush_async_callback\b", "callback"),
     (r"\bAsync([A-Z]\w*)", r"\1"),  # AsyncChatClient, AsyncIterator, AsyncExitStack
 ]
 
@@ -63,7 +64,7 @@ def test_async_driver_unasyncs_to_the_sync_driver() -> None:
     assert ruff_format(converted) == (TRANSPORTS / "_sync.py").read_text()
 
 
-@pytest.mark.parametrize("name", ["next_chunk", "stop", "close_bounded", "send_bounded"])
+@pytest.mark.parametrize("name", ["next_chunk", "close", "close_bounded", "send_bounded"])
 def test_bounded_helpers_have_twin_names(name: str) -> None:
     for module in ("_bounded_sync.py", "_bounded_async.py"):
         assert f"def {name}(" in (TRANSPORTS / module).read_text()
