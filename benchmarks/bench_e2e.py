@@ -633,11 +633,13 @@ def _resident_kib() -> int:
 def _concurrency_client(library: str, url: str, chats: int) -> None:
     import anyio
 
-    # Imports and first-use allocations are not the chats' memory.
+    # Imports and first-use allocations are neither the chats' memory nor their CPU.
     if library == "aiohttp":
-        import aiohttp  # noqa: F401
+        import oaproto.transports.aiohttp
     elif library.startswith("httpx"):
-        import httpx  # noqa: F401
+        import oaproto.transports.httpx
+    else:
+        import oaproto.transports.h11_anyio
     import oaproto.transports  # noqa: F401
 
     async def main() -> dict[str, Any]:

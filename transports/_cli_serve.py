@@ -118,6 +118,7 @@ def add_serve_command(subparsers: Any) -> None:
     add("--max-body-size", type=_positive_int, default=4 << 20, metavar="BYTES")
     add("--header-timeout", type=float, default=30.0, metavar="SECONDS")
     add("--body-timeout", type=float, default=30.0, metavar="SECONDS")
+    add("--backlog", type=int, default=2048, help="listen queue length (default: 2048)")
     add("--chat-disabled", action="store_true", help="answer web chat routes 404")
     add("--log-level", default="WARNING", help="server log level (default: WARNING)")
     parser.set_defaults(handler=_serve)
@@ -166,6 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
             max_body_size=args.max_body_size,
             header_timeout=args.header_timeout,
             body_timeout=args.body_timeout,
+            backlog=args.backlog,
             chat_enabled=not args.chat_disabled,
         )
         server = ReferenceServer(config, warn_open_mode=False)

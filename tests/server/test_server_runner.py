@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -95,11 +96,37 @@ def test_a_reference_server_starts_once() -> None:
         ({"max_body_size": -1}, ValueError),
         ({"record_max_requests": 0}, ValueError),
         ({"record_max_body_bytes": -1}, ValueError),
+        ({"backlog": 0}, ValueError),
     ],
 )
 def test_a_bad_server_config_is_refused(fields: dict[str, Any], error: type[Exception]) -> None:
     with pytest.raises(error):
         ServerConfig(**fields)
+
+
+def listen_queue_length(port: int) -> int:
+    """The accept queue length of the socket listening on ``port``, as the kernel reports it."""
+    # ss (iproute2) shows a listening socket's backlog as its Send-Q.
+    shown = subprocess.run(
+        ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True, timeout=30
+    ).stdout.split()
+    assert shown[0] == "LISTEN", shown
+    return int(shown[2])
+
+
+@pytest.mark.parametrize(("backlog", "expected"), [(None, 2048), (300, 300)])
+def test_the_listen_queue_holds_a_thousand_connecting_clients(
+    backlog: int | None, expected: int
+) -> None:
+    # aiohttp's default of 128 overflowed when 1,000 chats connected at once:
+    # the kernel dropped connections and clients read resets.
+    server = (
+        ThreadedServer(warn_open_mode=False)
+        if backlog is None
+        else ThreadedServer(warn_open_mode=False, backlog=backlog)
+    )
+    with server:
+        assert listen_queue_length(server.port) == expected
 
 
 def test_threaded_server_stop_ends_open_streams() -> None:

@@ -135,7 +135,7 @@ class ReferenceServer:
         )
         await runner.setup()
         try:
-            site = web.TCPSite(runner, config.host, config.port)
+            site = web.TCPSite(runner, config.host, config.port, backlog=config.backlog)
             await site.start()
         except BaseException:
             await runner.cleanup()

@@ -94,6 +94,11 @@ class ServerConfig:
         record_max_body_bytes: how many body bytes the log keeps in all
             (oldest requests dropped; the newest is always kept).
         shutdown_timeout: seconds to wait for handlers when stopping.
+        backlog: connections the listening socket queues before they are
+            accepted (the kernel caps it at ``net.core.somaxconn``). uvicorn,
+            which serves the real inference server, defaults to 2048; with
+            aiohttp's default of 128, a thousand clients connecting at once overflowed
+            the queue and lost connections.
     """
 
     host: str = "127.0.0.1"
@@ -126,6 +131,7 @@ class ServerConfig:
     record_max_requests: int = 10_000
     record_max_body_bytes: int = 64 * 1024 * 1024
     shutdown_timeout: float = 5.0
+    backlog: int = 2048
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tokens", _normalise_tokens(self.tokens))
@@ -145,6 +151,8 @@ class ServerConfig:
             raise ValueError("header_timeout and body_timeout must be > 0")
         if self.body_limit < 0 or self.max_body_size < 0:
             raise ValueError("body_limit and max_body_size must be >= 0")
+        if self.backlog < 1:
+            raise ValueError("backlog must be >= 1")
         if self.record_max_requests < 1 or self.record_max_body_bytes < 0:
             raise ValueError("record_max_requests must be >= 1, record_max_body_bytes >= 0")
 
