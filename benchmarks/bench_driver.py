@@ -2,9 +2,9 @@
 
 Run ``python benchmarks/bench_driver.py`` (a few seconds).
 
-An in-memory transport answers the lifecycle requests with fixed JSON and
-streams ``--tokens`` token events, one per chunk (``data: {...}\\r\\n\\r\\n``, as
-the servers send them), then the final ``message`` event. Three readers of
+An in-memory transport answers the lifecycle requests and streams ``--tokens``
+token events, one per chunk, then the final ``message`` event: the same bytes
+as ``bench_e2e.py``'s source, without sockets or an HTTP library. Three readers of
 that stream are timed, as CPU time per token above iterating the same chunks
 bare:
 
@@ -28,6 +28,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
+from bench_e2e import LIFECYCLE_ANSWERS, TOKEN_FRAME, final_frame
+
 from oaproto import (
     NEED_DATA,
     ChatSession,
@@ -45,43 +47,21 @@ from oaproto.transports import (
     StreamResponse,
 )
 
-NOW = "2023-08-28T12:00:00.123456"
 JSON = (("content-type", "application/json"),)
 SSE = (("content-type", "text/event-stream"),)
 CONFIG = ClientConfig(base_url="http://bench.test", dialect=Dialect.INFERENCE, token="t")
 
 
-def _message(role: str, state: str, content: str | None, message_id: str) -> dict[str, object]:
-    return {
-        "id": message_id,
-        "parent_id": None if role == "prompter" else "p1",
-        "content": content,
-        "chat_id": "c1",
-        "created_at": NOW,
-        "role": role,
-        "state": state,
-    }
-
-
-def _json(value: object) -> HttpResponse:
-    return HttpResponse(status=200, headers=JSON, body=json.dumps(value).encode())
-
-
-def _event(value: object) -> bytes:
-    return b"data: " + json.dumps(value).encode() + b"\r\n\r\n"
-
-
 def stream_chunks(tokens: int) -> list[bytes]:
     """The reply's body: one token event per chunk, then the final message."""
-    final = _message("assistant", "complete", "word " * tokens, "a1")
-    token = _event({"event_type": "token", "text": "word "})
-    return [token] * tokens + [_event({"event_type": "message", "message": final})]
+    return [TOKEN_FRAME] * tokens + [final_frame(tokens)]
 
 
 ANSWERS = {
-    "chats": _json({"id": "c1", "created_at": NOW, "modified_at": NOW}),
-    "prompter_message": _json(_message("prompter", "manual", "Hi", "p1")),
-    "assistant_message": _json(_message("assistant", "pending", None, "a1")),
+    **{
+        key: HttpResponse(status=200, headers=JSON, body=json.dumps(value).encode())
+        for key, value in LIFECYCLE_ANSWERS.items()
+    },
     "c1": HttpResponse(status=200),  # DELETE /chats/c1
 }
 

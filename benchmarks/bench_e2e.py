@@ -69,13 +69,25 @@ def _chunk(data: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(data), data)
 
 
-def _stream_body(tokens: int) -> bytes:
+def final_frame(tokens: int) -> bytes:
+    """The ``message`` event that ends a reply of ``tokens`` token events."""
     final = {
         "event_type": "message",
         "message": _message("assistant", "complete", "word " * tokens, "a1"),
     }
-    last = b"data: " + json.dumps(final).encode() + b"\r\n\r\n"
-    return _chunk(TOKEN_FRAME) * tokens + _chunk(last) + b"0\r\n\r\n"
+    return b"data: " + json.dumps(final).encode() + b"\r\n\r\n"
+
+
+#: The JSON answers to the lifecycle's other requests, by the path's last segment.
+LIFECYCLE_ANSWERS = {
+    "chats": {"id": "c1", "created_at": NOW, "modified_at": NOW},
+    "prompter_message": _message("prompter", "manual", "Hi", "p1"),
+    "assistant_message": _message("assistant", "pending", None, "a1"),
+}
+
+
+def _stream_body(tokens: int) -> bytes:
+    return _chunk(TOKEN_FRAME) * tokens + _chunk(final_frame(tokens)) + b"0\r\n\r\n"
 
 
 def _json_answer(value: object) -> bytes:
@@ -89,13 +101,9 @@ async def _serve_source(tokens: int) -> None:
         b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n"
         b"transfer-encoding: chunked\r\n\r\n" + _stream_body(tokens)
     )
-    answers = {
-        "chats": _json_answer({"id": "c1", "created_at": NOW, "modified_at": NOW}),
-        "prompter_message": _json_answer(_message("prompter", "manual", "Hi", "p1")),
-        "assistant_message": _json_answer(_message("assistant", "pending", None, "a1")),
-        "delete": b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
-        "events": stream,
-    }
+    answers = {key: _json_answer(value) for key, value in LIFECYCLE_ANSWERS.items()}
+    answers["delete"] = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
+    answers["events"] = stream
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -163,34 +163,21 @@ class ReplyStreamReader:
         if not (self._events or self._eof or self._limit_error):
             if not pending:
                 return NEED_DATA  # the common answer between two chunks, without the loop
-            # The common chunk: one plain token frame, read here without the
-            # general loop's layers; anything else joins the loop's queue.
-            # (An undecoded body is never pending.)
-            chunk = pending[0] if len(pending) == 1 else b"".join(pending)
-            pending.clear()
-            whole = _match_token_chunk(chunk)
-            if whole is not None and self._decoder._would_pass_whole_event(len(chunk)):
-                try:
-                    text: str = whole[1].decode()
-                except UnicodeDecodeError:
-                    pass  # the decoder replaces what is invalid
-                else:
-                    self.tokens.append(text)
-                    return _token(text)
-            try:
-                decoded = self._decoder.feed(chunk)
-            except SSELimitError as exc:
-                self._events.extend(exc.events)
-                self._limit_error = exc
-            else:
-                if len(decoded) == 1:
-                    sse = decoded[0]
-                    plain = _match_plain_token(sse[1])
-                    if plain is not None and sse[0] != "ping":
-                        text = plain[1]
+            if len(pending) == 1:
+                # The common chunk, one token event as the servers send it,
+                # read without the decoder when that changes nothing. (An
+                # undecoded body is never pending.)
+                chunk = pending[0]
+                whole = _match_token_chunk(chunk)
+                if whole is not None and self._decoder._would_pass_whole_event(len(chunk)):
+                    try:
+                        text: str = whole[1].decode()
+                    except UnicodeDecodeError:
+                        pass  # the decoder replaces what is invalid
+                    else:
+                        pending.clear()
                         self.tokens.append(text)
                         return _token(text)
-                self._events.extend(decoded)
         if self._undecoded:
             return self._next_undecoded()
         try:

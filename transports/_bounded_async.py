@@ -23,10 +23,10 @@ import asyncio
 import math
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager, AsyncExitStack, nullcontext
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from oaproto import HttpRequest, HttpResponse, TransportTimeoutError
 
@@ -68,7 +68,7 @@ class BodyReader:
     """
 
     def __init__(self, response: AsyncStreamResponse) -> None:
-        self._chunks = chunks = response.chunks
+        chunks = response.chunks
         # Our adapters' chunks: read their source and map its errors here.
         mapped = chunks if type(chunks) is MappedAsyncChunks else None
         self._next = chunks.__anext__ if mapped is None else mapped.source.__anext__
@@ -96,7 +96,7 @@ class BodyReader:
         if self._asyncio is None:
             self._asyncio = _on_asyncio()
         if not self._asyncio:
-            return await _next_chunk_off_asyncio(self._chunks, deadline)
+            return await self._next_chunk_off_asyncio(deadline)
         buffer = self._buffer
         if not buffer and self._end is None:
             await self._wait(deadline)
@@ -114,10 +114,29 @@ class BodyReader:
         if end is _END:
             return None
         assert end is not None
-        error = None if self._errors is None else mapped_error(self._errors, end)
+        return self._raise(end)
+
+    def _raise(self, exc: Exception) -> NoReturn:
+        """Raise ``exc`` as the adapter maps it (a ``TransportError`` passes as it is)."""
+        error = None if self._errors is None else mapped_error(self._errors, exc)
         if error is None:
-            raise end
-        raise error from end
+            raise exc
+        raise error from exc
+
+    async def _next_chunk_off_asyncio(self, deadline: float) -> bytes | None:
+        # trio's own scope: anyio's wrapper around it costs half as much again.
+        import trio
+
+        timeout = deadline - time.monotonic()
+        with trio.CancelScope(deadline=trio.current_time() + timeout) as scope:
+            try:
+                return await self._next()
+            except StopAsyncIteration:
+                return None
+            except Exception as exc:  # noqa: BLE001 - mapped, and raised
+                return self._raise(exc)
+        assert scope.cancelled_caught
+        raise TimeoutError
 
     async def _wait(self, deadline: float) -> None:
         loop = asyncio.get_running_loop()
@@ -187,17 +206,6 @@ class BodyReader:
         if reading is not None and not reading.done():
             reading.cancel()
             await asyncio.wait((reading,))
-
-
-async def _next_chunk_off_asyncio(chunks: AsyncIterator[bytes], deadline: float) -> bytes | None:
-    # trio's own scope: anyio's wrapper around it costs half as much again.
-    import trio
-
-    timeout = deadline - time.monotonic()
-    with trio.CancelScope(deadline=trio.current_time() + timeout) as scope:
-        return await anext(chunks, None)
-    assert scope.cancelled_caught
-    raise TimeoutError
 
 
 class DeferredCancellation:

@@ -311,25 +311,30 @@ def stream(
 # --- reaching situations through the public API ---
 
 
-def _created(dialect: Dialect) -> ChatSession:
-    session = new_session(dialect)
+def _created(dialect: Dialect, **limits: int) -> ChatSession:
+    session = new_session(dialect, None, **limits)
     session.create_chat()
     session.receive_response(CREATED_RESPONSE)
     return session
 
 
-def _prompted(dialect: Dialect) -> ChatSession:
-    session = _created(dialect)
+def _prompted(dialect: Dialect, **limits: int) -> ChatSession:
+    session = _created(dialect, **limits)
     session.post_prompter_message("Hi")
     session.receive_response(PROMPTER_RESPONSE)
     return session
 
 
-def _queued(dialect: Dialect) -> ChatSession:
-    session = _prompted(dialect)
+def _queued(dialect: Dialect, **limits: int) -> ChatSession:
+    session = _prompted(dialect, **limits)
     session.request_assistant_message()
     session.receive_response(QUEUED_RESPONSE)
     return session
+
+
+def queued_with_limits(dialect: Dialect, **limits: int) -> ChatSession:
+    """A session in ``QUEUED`` whose SSE decoder has ``limits`` (``max_line_size``...)."""
+    return _queued(dialect, **limits)
 
 
 def _streaming(dialect: Dialect) -> ChatSession:

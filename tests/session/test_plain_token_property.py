@@ -13,16 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oaproto import ChatSession, Dialect, OAProtoError, Token
-from tests.helpers.session_fixtures import (
-    CREATED_RESPONSE,
-    PROMPTER_RESPONSE,
-    QUEUED_RESPONSE,
-    config,
-    drain,
-    reach,
-    sse_headers,
-)
+from oaproto import Dialect, OAProtoError, Token
+from tests.helpers.session_fixtures import drain, queued_with_limits, reach, sse_headers
 
 SETTINGS = settings(max_examples=300, deadline=None)
 HEAD = '{"event_type": "token", "text": "'
@@ -131,18 +123,8 @@ chunks = st.one_of(
 
 def _events_of(reads: list[bytes], limit: int | None) -> list[object]:
     """The session's events (its error by type, then its token text) for ``reads``."""
-    if limit is None:
-        session = ChatSession(config(Dialect.INFERENCE))
-    else:
-        session = ChatSession(
-            config(Dialect.INFERENCE), max_line_size=limit, max_event_size=limit - 6
-        )
-    session.create_chat()
-    session.receive_response(CREATED_RESPONSE)
-    session.post_prompter_message("Hi")
-    session.receive_response(PROMPTER_RESPONSE)
-    session.request_assistant_message()
-    session.receive_response(QUEUED_RESPONSE)
+    limits = {} if limit is None else {"max_line_size": limit, "max_event_size": limit - 6}
+    session = queued_with_limits(Dialect.INFERENCE, **limits)
     session.open_event_stream()
     session.receive_stream_start(200, sse_headers(Dialect.INFERENCE))
     seen: list[object] = []

@@ -34,7 +34,6 @@ from oaproto.api import MAX_ERROR_BODY_SIZE
 from tests.helpers.session_fixtures import (
     ABORTED_FRAME,
     ASSISTANT_ID,
-    CREATED_RESPONSE,
     DIALECTS,
     EMPTY_TOKEN,
     FINAL_TEXT,
@@ -47,8 +46,6 @@ from tests.helpers.session_fixtures import (
     PENDING_HEAD,
     PING,
     PLUGIN_FRAME,
-    PROMPTER_RESPONSE,
-    QUEUED_RESPONSE,
     TIMEOUT_FRAME,
     TOKEN_FRAMES,
     WEB,
@@ -58,6 +55,7 @@ from tests.helpers.session_fixtures import (
     message_frame,
     message_read,
     new_session,
+    queued_with_limits,
     reach,
     sse_headers,
     state_of,
@@ -105,20 +103,30 @@ def test_events_do_not_depend_on_chunking(dialect: Dialect, name: str) -> None:
 Lazily = tuple[tuple[Event, ...], ChatState, str, tuple[type[BaseException], str] | None]
 
 
-def _read_lazily(session: ChatSession, pieces: list[bytes], per_piece: int) -> Lazily:
-    """Feed every piece reading at most ``per_piece`` events after each, then EOF, then the rest.
+# How lazily to read: at most so many events after every so many pieces.
+READINGS = [(0, 1), (1, 1), (1_000_000, 2)]
 
-    Data may be fed with events still unread, and the body's end before any
-    is read (as h11 allows): the reader must queue it all in order.
+
+def _read_lazily(
+    session: ChatSession, pieces: list[bytes], per_piece: int, every: int = 1
+) -> Lazily:
+    """Feed the pieces, reading at most ``per_piece`` events after every ``every``-th,
+    then EOF, then the rest.
+
+    Data may be fed with events still unread, or before reading the data
+    fed last, and the body's end before any is read (as h11 allows): the
+    reader must queue it all in order.
     """
     session.receive_stream_start(200, sse_headers(session.dialect))
     events: list[Event] = []
     error: tuple[type[BaseException], str] | None = None
     try:
-        for piece in pieces:
+        for index, piece in enumerate(pieces, 1):
             if not session.is_streaming:
                 break
             session.receive_data(piece)
+            if index % every:
+                continue
             for _ in range(per_piece):
                 event = session.next_event() if session.is_streaming else NEED_DATA
                 if event is NEED_DATA:
@@ -143,21 +151,22 @@ def test_events_do_not_depend_on_when_they_are_read(dialect: Dialect, name: str)
     eager.open_event_stream()
     expected = _read_lazily(eager, [body], len(body) + 1)
     for label, pieces in chunkings(body):
-        for per_piece in (0, 1):
+        for per_piece, every in READINGS:
             session = reach("QUEUED", dialect)
             session.open_event_stream()
-            assert _read_lazily(session, pieces, per_piece) == expected, (label, per_piece)
+            got = _read_lazily(session, pieces, per_piece, every)
+            assert got == expected, (label, per_piece, every)
 
 
 @pytest.mark.parametrize("limits", [{"max_line_size": 200}, {"max_event_size": 150}])
 def test_a_limit_error_waits_behind_unread_events(limits: dict[str, int]) -> None:
     body = token("a") + token("b") + message_frame() + token("never")
     for label, pieces in chunkings(body):
-        for per_piece in (0, 1):
-            session = _queued_with_limits(**limits)
+        for per_piece, every in READINGS:
+            session = queued_with_limits(INFERENCE, **limits)
             session.open_event_stream()
-            events, state, text, error = _read_lazily(session, pieces, per_piece)
-            assert events == (Token(text="a"), Token(text="b")), (label, per_piece)
+            events, state, text, error = _read_lazily(session, pieces, per_piece, every)
+            assert events == (Token(text="a"), Token(text="b")), (label, per_piece, every)
             assert (state, text) == (S.ERROR, "ab")
             assert error is not None
             assert error[0] is IncompleteReplyError
@@ -469,22 +478,11 @@ def test_malformed_frames_raise_with_the_partial_text(dialect: Dialect, name: st
     assert session.token_text == "Hello"
 
 
-def _queued_with_limits(**limits: int) -> ChatSession:
-    session = new_session(INFERENCE, None, **limits)
-    session.create_chat()
-    session.receive_response(CREATED_RESPONSE)
-    session.post_prompter_message("Hi")
-    session.receive_response(PROMPTER_RESPONSE)
-    session.request_assistant_message()
-    session.receive_response(QUEUED_RESPONSE)
-    return session
-
-
 @pytest.mark.parametrize("limits", [{"max_line_size": 200}, {"max_event_size": 150}])
 def test_oversized_event_is_a_limit_error_with_the_partial_text(limits: dict[str, int]) -> None:
     body = token("ok") + message_frame() + token("never")
     for _label, pieces in chunkings(body):
-        session = _queued_with_limits(**limits)
+        session = queued_with_limits(INFERENCE, **limits)
         session.open_event_stream()
         with pytest.raises(IncompleteReplyError) as info:
             stream(session, body, headers=INFERENCE_SSE_HEADERS, pieces=pieces)
@@ -507,7 +505,7 @@ def test_events_before_an_oversized_line_in_the_same_chunk_are_delivered(
     random_pieces = [[body[a:b] for a, b in pairwise([0, *points, len(body)])] for points in cuts]
     labelled = [*chunkings(body), *(("random", pieces) for pieces in random_pieces)]
     for _label, pieces in labelled:
-        session = _queued_with_limits(**limits)
+        session = queued_with_limits(INFERENCE, **limits)
         session.open_event_stream()
         session.receive_stream_start(200, INFERENCE_SSE_HEADERS)
         delivered: list[Event] = []
